@@ -1,0 +1,334 @@
+/*
+ * var.h — libvar: a native C99 implementation of VAR (Visual AutoRegressive
+ * modeling, Tian et al. 2024, arXiv 2404.02905) inference.
+ *
+ * This is the only public header.  Conventions:
+ *   - every entry point returns a var_status (VAR_OK == 0) unless it cannot fail;
+ *     the human-readable reason of the last failure is var_ctx_last_error();
+ *   - handles are opaque; each *_new / *_load has a matching *_free, which
+ *     accepts NULL;
+ *   - buffers passed in are borrowed; buffers returned in a var_result are
+ *     owned by the result and released by var_result_free();
+ *   - thread safety: a var_ctx and everything loaded through it are used by one
+ *     thread at a time.  The single exception is var_ctx_cancel(), which any
+ *     thread may call at any time.  Separate contexts are independent.
+ *
+ * Image conventions: var_image is 8-bit RGBA, straight (non-premultiplied)
+ * alpha, rows top to bottom.  Masks are 8-bit, one byte per pixel, 255 =
+ * "regenerate", 0 = "keep", values in between blend (a feathered selection).
+ * Token-level masks follow the original code instead: 1 = keep, 0 = generate.
+ */
+#ifndef VAR_H
+#define VAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VAR_VERSION_MAJOR 0
+#define VAR_VERSION_MINOR 1
+#define VAR_VERSION_PATCH 0
+#define VAR_VERSION_STRING "0.1.0"
+
+#if defined(_WIN32) && defined(VAR_BUILDING_DLL)
+#define VAR_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define VAR_API __attribute__((visibility("default")))
+#else
+#define VAR_API
+#endif
+
+/* Library version as a string, e.g. "0.1.0" (can differ from the header's). */
+VAR_API const char *var_version(void);
+
+/* ------------------------------------------------------------------------- */
+/* Errors                                                                     */
+
+typedef enum var_status {
+  VAR_OK = 0,
+  VAR_ERR_INVALID_ARGUMENT,  /* a NULL handle, a negative size, an out-of-range option */
+  VAR_ERR_IO,                /* a file could not be opened, read or mapped */
+  VAR_ERR_FORMAT,            /* a file is malformed, truncated or not what it claims */
+  VAR_ERR_UNSUPPORTED,       /* well-formed but outside what libvar handles (e.g. a pickle opcode) */
+  VAR_ERR_SHAPE,             /* tensors or inputs whose shapes do not fit together */
+  VAR_ERR_NO_MEMORY,         /* an allocation failed or a size would overflow */
+  VAR_ERR_CANCELLED,         /* the caller cancelled; outputs are untouched */
+  VAR_ERR_BACKEND,           /* the compute backend failed (e.g. an OpenCL error) */
+  VAR_ERR_NOT_FOUND,         /* a tensor, model file, class name or device does not exist */
+  VAR_ERR_NOT_IMPLEMENTED,   /* a stage that this build does not provide yet */
+  VAR_ERR_COUNT_             /* keep last */
+} var_status;
+
+/* A short English description of a status code ("invalid argument", ...). */
+VAR_API const char *var_strerror(var_status status);
+
+/* ------------------------------------------------------------------------- */
+/* Context                                                                    */
+
+typedef struct var_ctx var_ctx;
+
+typedef enum var_log_level {
+  VAR_LOG_ERROR = 0,
+  VAR_LOG_WARN = 1,
+  VAR_LOG_INFO = 2,
+  VAR_LOG_DEBUG = 3
+} var_log_level;
+
+typedef void (*var_log_fn)(void *user, var_log_level level, const char *message);
+
+/* Progress of a long call.  `fraction` goes from 0 to 1 over the whole job
+ * (all variants, all windows); `stage` is a short English label such as
+ * "encode", "scale 3/10", "decode". */
+typedef struct var_progress {
+  double fraction;
+  int step, total_steps;     /* fine-grained steps of the whole job */
+  int variant, variants;     /* 0-based variant being produced, and how many */
+  const char *stage;
+} var_progress;
+
+/* Called after each scale and between stages.  Return non-zero to cancel: the
+ * running call then returns VAR_ERR_CANCELLED and leaves its outputs untouched. */
+typedef int (*var_progress_fn)(void *user, const var_progress *progress);
+
+typedef struct var_ctx_params {
+  int n_threads;          /* 0 = all cores (or $VAR_THREADS) */
+  const char *backend;    /* NULL = $VAR_BACKEND or "cpu"; "cpu", "opencl", "opencl:N" (device index)
+                             or "opencl:NAME" (device-name substring) */
+  var_log_fn log;         /* NULL = silent */
+  void *log_user;
+  var_log_level log_level;
+} var_ctx_params;
+
+/* Fills in the defaults described above. */
+VAR_API void var_ctx_params_default(var_ctx_params *params);
+
+/* Creates a context.  params may be NULL (defaults).  If the requested backend
+ * cannot start, the call fails with VAR_ERR_BACKEND and *out is NULL; the
+ * message is then available from var_last_init_error(). */
+VAR_API var_status var_ctx_new(const var_ctx_params *params, var_ctx **out);
+VAR_API void var_ctx_free(var_ctx *ctx);
+
+/* Message of the last failure on this context ("" when none). */
+VAR_API const char *var_ctx_last_error(const var_ctx *ctx);
+/* Message of the last var_ctx_new() failure in this thread. */
+VAR_API const char *var_last_init_error(void);
+
+/* Name of the active backend ("cpu", "opencl: <device name>"). */
+VAR_API const char *var_ctx_backend_name(const var_ctx *ctx);
+/* Lists backends usable in this build and on this machine as a newline-separated
+ * string, e.g. "cpu\nopencl:0 pthread-skylake-avx512 (Portable Computing Language)". */
+VAR_API const char *var_backends_available(void);
+
+VAR_API void var_ctx_set_progress(var_ctx *ctx, var_progress_fn fn, void *user);
+/* Requests cancellation of the call running on ctx; callable from any thread.
+ * The flag is cleared when the next long call starts. */
+VAR_API void var_ctx_cancel(var_ctx *ctx);
+VAR_API int var_ctx_n_threads(const var_ctx *ctx);
+
+/* ------------------------------------------------------------------------- */
+/* Checkpoints (PyTorch .pth zip archives and .safetensors)                   */
+
+typedef struct var_checkpoint var_checkpoint;
+
+typedef enum var_dtype {
+  VAR_DTYPE_F32 = 0,
+  VAR_DTYPE_F16,
+  VAR_DTYPE_BF16,
+  VAR_DTYPE_I64,
+  VAR_DTYPE_I32,
+  VAR_DTYPE_U8
+} var_dtype;
+
+#define VAR_MAX_DIMS 8
+
+typedef struct var_tensor_info {
+  const char *name;               /* owned by the checkpoint */
+  var_dtype dtype;
+  int ndim;
+  int64_t shape[VAR_MAX_DIMS];
+  int64_t numel;
+} var_tensor_info;
+
+/* Opens and validates a checkpoint.  The file is memory-mapped; tensor data is
+ * never copied by the loader.  Nothing in the file is executed: the pickle
+ * reader understands only what a state dict needs. */
+VAR_API var_status var_checkpoint_open(var_ctx *ctx, const char *path, var_checkpoint **out);
+VAR_API void var_checkpoint_free(var_checkpoint *ckpt);
+VAR_API int var_checkpoint_n_tensors(const var_checkpoint *ckpt);
+/* Tensor i in file order (0 <= i < n_tensors). */
+VAR_API var_status var_checkpoint_tensor(const var_checkpoint *ckpt, int i, var_tensor_info *info);
+VAR_API const char *var_dtype_name(var_dtype dtype);
+
+/* ------------------------------------------------------------------------- */
+/* Scale schedules                                                            */
+
+#define VAR_MAX_SCALES 32
+
+/* patch_nums: side of the token map of each scale, coarse to fine. */
+typedef struct var_schedule {
+  int n_scales;
+  int pn[VAR_MAX_SCALES];
+} var_schedule;
+
+/* The released schedules: 256 -> (1,2,3,4,5,6,8,10,13,16), 512 -> (1,2,3,4,6,9,13,18,24,32). */
+VAR_API var_status var_schedule_for_image_size(int image_size, var_schedule *out);
+/* Parses "1,2,3,4" or "1_2_3_4". */
+VAR_API var_status var_schedule_parse(const char *text, var_schedule *out);
+VAR_API int var_schedule_tokens(const var_schedule *s);   /* L = sum pn^2 */
+
+/* ------------------------------------------------------------------------- */
+/* Models                                                                     */
+
+typedef struct var_vqvae var_vqvae;
+typedef struct var_transformer var_transformer;
+
+typedef struct var_vqvae_info {
+  int vocab_size;         /* V */
+  int z_channels;         /* Cv */
+  int ch;                 /* base channels */
+  int n_levels;
+  int ch_mult[8];
+  int num_res_blocks;     /* encoder res-blocks per level (decoder has one more) */
+  int n_phi;              /* number of phi convolutions (share_quant_resi) */
+  int downsample;         /* image side / latent side (16 for the released model) */
+  int64_t n_params;
+} var_vqvae_info;
+
+typedef struct var_transformer_info {
+  int depth, width, heads, head_dim, mlp_hidden;
+  int vocab_size, z_channels, num_classes;   /* num_classes is also the unconditional label */
+  int shared_aln;
+  var_schedule schedule;
+  int n_tokens;           /* L */
+  int image_size;         /* 16 * last pn, assuming the released VAE's downsampling */
+  int64_t n_params;
+} var_transformer_info;
+
+/* Loads a VQ-VAE checkpoint; its configuration is derived from tensor shapes. */
+VAR_API var_status var_vqvae_load(var_ctx *ctx, const char *path, var_vqvae **out);
+VAR_API void var_vqvae_free(var_vqvae *vae);
+VAR_API var_status var_vqvae_get_info(const var_vqvae *vae, var_vqvae_info *info);
+
+/* Loads a transformer checkpoint.  schedule may be NULL: it is then derived
+ * from the number of tokens (680 -> 256 px, 2240 -> 512 px, otherwise the unique
+ * increasing schedule from 1 whose squares sum to L), or the call fails and
+ * asks for one. */
+VAR_API var_status var_transformer_load(var_ctx *ctx, const char *path, const var_schedule *schedule,
+                                        var_transformer **out);
+VAR_API void var_transformer_free(var_transformer *tf);
+VAR_API var_status var_transformer_get_info(const var_transformer *tf, var_transformer_info *info);
+
+/* Image -> tokens.  img: B x 3 x S x S floats in [-1, 1] (NCHW), S = downsample *
+ * last pn.  tokens: B x L, scales concatenated coarse to fine, row-major inside a scale. */
+VAR_API var_status var_vqvae_encode(var_vqvae *vae, const var_schedule *schedule, int batch,
+                                    const float *img, int32_t *tokens);
+/* Tokens -> image.  img receives B x 3 x S x S floats in [0, 1] ((clamp(decoded)+1)/2). */
+VAR_API var_status var_vqvae_decode(var_vqvae *vae, const var_schedule *schedule, int batch,
+                                    const int32_t *tokens, float *img);
+
+/* ------------------------------------------------------------------------- */
+/* Sampling                                                                   */
+
+typedef struct var_sample_params {
+  uint64_t seed;
+  float cfg;              /* classifier-free guidance; weight ramps 0 -> cfg over the scales */
+  int top_k;              /* 0 = off */
+  float top_p;            /* 0 = off */
+  int more_smooth;        /* Gumbel-softmax soft code vectors (visual quality, not FID) */
+} var_sample_params;
+
+/* cfg 4, top_k 900, top_p 0.95, more_smooth 0, seed 0 — the upstream demo settings. */
+VAR_API void var_sample_params_default(var_sample_params *params);
+
+/* Next-scale generation of `batch` images.  labels: `batch` class indices;
+ * a negative label (or num_classes) means unconditional.
+ * keep_tokens / keep_mask (both NULL, or both given) turn this into a masked
+ * edit: keep_tokens is batch x L (the image's own tokens), keep_mask is
+ * batch x h x h floats on the finest token grid, 1 = keep, 0 = generate.
+ * tokens_out: batch x L effective tokens.  img_out (may be NULL): batch x 3 x S x S in [0, 1]. */
+VAR_API var_status var_generate_tokens(var_transformer *tf, var_vqvae *vae, const var_sample_params *params,
+                                       int batch, const int *labels, const int32_t *keep_tokens,
+                                       const float *keep_mask, int32_t *tokens_out, float *img_out);
+
+/* ------------------------------------------------------------------------- */
+/* Image-level editing: any image size, any (soft) selection                  */
+
+typedef struct var_image {
+  int width, height;
+  int stride;             /* bytes per row, >= 4 * width */
+  uint8_t *data;          /* RGBA8, straight alpha */
+} var_image;
+
+typedef struct var_model var_model;   /* a VQ-VAE + transformer pair */
+
+/* Loads a pair from explicit paths. */
+VAR_API var_status var_model_load(var_ctx *ctx, const char *vae_path, const char *transformer_path,
+                                  const var_schedule *schedule, var_model **out);
+/* Finds a pair in a folder: `name` is the transformer's file stem ("var_d16") or NULL
+ * for the smallest one present; the VQ-VAE is the vae_*.pth / .safetensors beside it.
+ * dir NULL = $VAR_MODEL_DIR, else the default folder (var_default_model_dir()).
+ * A missing file gives VAR_ERR_NOT_FOUND with a message that names the files to
+ * download and where from. */
+VAR_API var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, var_model **out);
+VAR_API void var_model_free(var_model *model);
+VAR_API var_vqvae *var_model_vqvae(var_model *model);
+VAR_API var_transformer *var_model_transformer(var_model *model);
+/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models). Static storage. */
+VAR_API const char *var_default_model_dir(void);
+
+typedef struct var_edit_params {
+  var_sample_params sample;
+  int class_label;        /* -1 = unconditional; 0..num_classes-1 = class-conditional edit */
+  int variants;           /* number of results, seeds seed, seed+1, ... */
+  int context_margin;     /* in-paint: pixels of context around the mask's bounding box; -1 = automatic */
+  int mask_grow;          /* pixels by which the generated region extends past the mask's edge; -1 = automatic */
+} var_edit_params;
+
+VAR_API void var_edit_params_default(var_edit_params *params);
+
+typedef struct var_result var_result;
+
+VAR_API int var_result_count(const var_result *result);
+/* Image i (0 <= i < count), owned by the result. */
+VAR_API const var_image *var_result_image(const var_result *result, int i);
+/* Seed that produced image i. */
+VAR_API uint64_t var_result_seed(const var_result *result, int i);
+/* The parameters, model and seed of image i as one line, e.g.
+ * "VAR inpaint var_d16 seed=7 cfg=4 top_k=900 top_p=0.95 class=-1". Owned by the result. */
+VAR_API const char *var_result_description(const var_result *result, int i);
+VAR_API void var_result_free(var_result *result);
+
+/* In-paints the masked area of `image` (mask: width x height bytes, row stride
+ * mask_stride; 255 = regenerate).  Pixels whose mask is 0 are bit-identical to the
+ * input in every result. */
+VAR_API var_status var_inpaint(var_model *model, const var_image *image, const uint8_t *mask, int mask_stride,
+                               const var_edit_params *params, var_result **out);
+
+/* Out-paints: extends `image` by the given margins (pixels, >= 0) and generates the
+ * new area; results are (left+width+right) x (top+height+bottom).  With all margins
+ * 0, the transparent pixels (alpha 0) of `image` are filled instead. */
+VAR_API var_status var_outpaint(var_model *model, const var_image *image, int left, int top, int right,
+                                int bottom, const var_edit_params *params, var_result **out);
+
+/* Class-conditional generation at the model's native size. */
+VAR_API var_status var_generate(var_model *model, const var_edit_params *params, var_result **out);
+
+/* ------------------------------------------------------------------------- */
+/* Class names                                                                */
+
+/* Number of ImageNet-1k class names shipped (1000). */
+VAR_API int var_imagenet_n_classes(void);
+/* English name of class i, e.g. 207 -> "golden retriever"; NULL when out of range. */
+VAR_API const char *var_imagenet_class_name(int index);
+/* Index of the class whose name matches `name` (case-insensitive; a unique
+ * prefix or any comma-separated synonym matches), -1 when none or ambiguous. */
+VAR_API int var_imagenet_class_find(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAR_H */

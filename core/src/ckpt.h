@@ -1,0 +1,49 @@
+/* ckpt.h — checkpoints as a list of named tensors over a memory-mapped file.
+ * Formats: PyTorch zip (.pth, torch >= 1.6) and safetensors.  Tensor bytes are
+ * never copied, except half-precision tensors converted to float32 on request
+ * and tensors that are not naturally aligned in the file. */
+#ifndef VAR_CKPT_H
+#define VAR_CKPT_H
+
+#include "internal.h"
+
+typedef struct var_ckpt_tensor {
+  char *name;
+  var_dtype dtype;
+  int ndim;
+  int64_t shape[VAR_MAX_DIMS];
+  int64_t numel;
+  const void *data;         /* numel elements of dtype, naturally aligned */
+  size_t nbytes;
+  float *f32;               /* float32 copy made by var_ckpt_f32 for half types, else NULL */
+} var_ckpt_tensor;
+
+struct var_checkpoint {
+  var_ctx *ctx;
+  char *path;
+  const uint8_t *map;       /* the whole file */
+  size_t map_size;
+  int mapped;               /* 1: mmap, 0: malloc'd copy */
+  int format;               /* VAR_CKPT_PTH or VAR_CKPT_SAFETENSORS */
+  var_ckpt_tensor *tensors;
+  int n;
+  int *hash;                /* open-addressing index over names: -1 empty */
+  int hash_cap;
+  void **owned;             /* aligned copies to free */
+  int n_owned;
+};
+
+enum { VAR_CKPT_PTH = 1, VAR_CKPT_SAFETENSORS = 2 };
+
+/* Tensor by exact name, NULL when absent. */
+const var_ckpt_tensor *var_ckpt_find(const var_checkpoint *ck, const char *name);
+
+/* Looks up `name` and checks its rank and shape: dims[i] < 0 accepts any size.
+ * Returns float32 data (converting half types once, kept with the checkpoint).
+ * Errors name the tensor and both shapes. */
+var_status var_ckpt_f32(var_checkpoint *ck, const char *name, int ndim, const int64_t *dims, const float **data,
+                        const var_ckpt_tensor **info);
+/* Formats "[a, b, c]" into buf. */
+const char *var_shape_str(const int64_t *shape, int ndim, char *buf, size_t n);
+
+#endif

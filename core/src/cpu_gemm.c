@@ -1,0 +1,170 @@
+/* cpu_gemm.c — SGEMM for the CPU backend: CBLAS (OpenBLAS) when the build has
+ * it, otherwise a portable cache-blocked kernel.  Both are deterministic: every
+ * element of C is summed over k in the same order whatever the thread count. */
+#include "cpu_ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef VAR_HAVE_CBLAS
+#include <cblas.h>
+#endif
+
+#define MC 64
+#define KC 256
+#define NC 512
+
+typedef struct {
+  int trans_a, trans_b, M, N, K;
+  float alpha;
+  const float *A, *B;
+  int lda, ldb;
+  float *C;
+  int ldc;
+  int tiles_n;
+} gemm_job;
+
+/* A(i,k) and B(k,j) through the transposition flags. */
+static inline float a_at(const gemm_job *j, int i, int k)
+{
+  return j->trans_a ? j->A[(size_t)k * j->lda + i] : j->A[(size_t)i * j->lda + k];
+}
+static inline float b_at(const gemm_job *j, int k, int n)
+{
+  return j->trans_b ? j->B[(size_t)n * j->ldb + k] : j->B[(size_t)k * j->ldb + n];
+}
+
+static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const gemm_job *j = arg;
+  float *pa = malloc(sizeof(float) * MC * KC), *pb = malloc(sizeof(float) * KC * NC);
+  int64_t t;
+  (void)thread;
+  if (!pa || !pb) abort();   /* a few hundred KiB: treated like a stack overflow */
+  for (t = begin; t < end; t++) {
+    int i0 = (int)(t / j->tiles_n) * MC, n0 = (int)(t % j->tiles_n) * NC;
+    int mc = j->M - i0 < MC ? j->M - i0 : MC, nc = j->N - n0 < NC ? j->N - n0 : NC;
+    int k0, i, k, n;
+    for (k0 = 0; k0 < j->K; k0 += KC) {
+      int kc = j->K - k0 < KC ? j->K - k0 : KC;
+      for (i = 0; i < mc; i++)
+        for (k = 0; k < kc; k++) pa[i * KC + k] = j->alpha * a_at(j, i0 + i, k0 + k);
+      for (k = 0; k < kc; k++) {
+        if (!j->trans_b)
+          memcpy(pb + (size_t)k * NC, j->B + (size_t)(k0 + k) * j->ldb + n0, sizeof(float) * (size_t)nc);
+        else
+          for (n = 0; n < nc; n++) pb[(size_t)k * NC + n] = b_at(j, k0 + k, n0 + n);
+      }
+      for (i = 0; i < mc; i++) {
+        float *c = j->C + (size_t)(i0 + i) * j->ldc + n0;
+        const float *ar = pa + i * KC;
+        for (k = 0; k < kc; k++) {
+          const float a = ar[k];
+          const float *br = pb + (size_t)k * NC;
+          for (n = 0; n < nc; n++) c[n] += a * br[n];
+        }
+      }
+    }
+  }
+  free(pa);
+  free(pb);
+}
+
+const char *var_cpu_gemm_name(void)
+{
+#ifdef VAR_HAVE_CBLAS
+  return "cblas";
+#else
+  return "portable";
+#endif
+}
+
+var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                         const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  int i, n;
+  if (M <= 0 || N <= 0) return VAR_OK;
+#ifdef VAR_HAVE_CBLAS
+  (void)pool;
+  if (K <= 0) {
+    for (i = 0; i < M; i++)
+      for (n = 0; n < N; n++) C[(size_t)i * ldc + n] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + n];
+    return VAR_OK;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K,
+              alpha, A, lda, B, ldb, beta, C, ldc);
+  return VAR_OK;
+#else
+  {
+    gemm_job j;
+    for (i = 0; i < M; i++) {
+      float *c = C + (size_t)i * ldc;
+      if (beta == 0.0f)
+        memset(c, 0, sizeof(float) * (size_t)N);
+      else if (beta != 1.0f)
+        for (n = 0; n < N; n++) c[n] *= beta;
+    }
+    if (K <= 0) return VAR_OK;
+    j.trans_a = trans_a;
+    j.trans_b = trans_b;
+    j.M = M;
+    j.N = N;
+    j.K = K;
+    j.alpha = alpha;
+    j.A = A;
+    j.B = B;
+    j.lda = lda;
+    j.ldb = ldb;
+    j.C = C;
+    j.ldc = ldc;
+    j.tiles_n = (N + NC - 1) / NC;
+    var_parallel_for(pool, (int64_t)((M + MC - 1) / MC) * j.tiles_n, 1, gemm_tile, &j);
+    return VAR_OK;
+  }
+#endif
+}
+
+var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
+                    int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc)
+{
+  return var_cpu_sgemm(cpu_pool(be), trans_a, trans_b, M, N, K, alpha, cpu_f32(A), lda, cpu_f32(B), ldb, beta,
+                       cpu_f32(C), ldc);
+}
+
+typedef struct {
+  float *Y;
+  const float *bias;
+  int N, act;
+} bias_act_job;
+
+static void bias_act_rows(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const bias_act_job *j = arg;
+  int64_t r;
+  int n;
+  (void)thread;
+  for (r = begin; r < end; r++) {
+    float *y = j->Y + (size_t)r * j->N;
+    if (j->bias)
+      for (n = 0; n < j->N; n++) y[n] += j->bias[n];
+    if (j->act == VAR_ACT_GELU_TANH)
+      for (n = 0; n < j->N; n++) y[n] = var_gelu_tanh(y[n]);
+    else if (j->act == VAR_ACT_SILU)
+      for (n = 0; n < j->N; n++) y[n] = var_silu(y[n]);
+  }
+}
+
+var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
+                      int act)
+{
+  bias_act_job j;
+  var_status s = var_cpu_sgemm(cpu_pool(be), 0, 1, M, N, K, 1.0f, cpu_f32(X), K, cpu_f32(W), K, 0.0f, cpu_f32(Y), N);
+  if (s != VAR_OK) return s;
+  if (!bias.buf && act == VAR_ACT_NONE) return VAR_OK;
+  j.Y = cpu_f32(Y);
+  j.bias = cpu_f32(bias);
+  j.N = N;
+  j.act = act;
+  var_parallel_for(cpu_pool(be), M, 16, bias_act_rows, &j);
+  return VAR_OK;
+}

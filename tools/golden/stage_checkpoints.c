@@ -1,0 +1,56 @@
+/* stage_checkpoints.c — the loader against manifest.checkpoints: every tensor's
+ * name, order, shape and dtype. */
+#include "golden.h"
+#include "ckpt.h"
+
+#include <string.h>
+
+static void check_one(const golden_set *g, golden_report *r, const char *which)
+{
+  char path[1200], label[64], buf1[128], buf2[128];
+  const var_json *list = var_json_get(var_json_get(var_json_get(g->manifest, "checkpoints"), which), "tensors");
+  var_ctx *ctx = NULL;
+  var_checkpoint *ck = NULL;
+  int i, bad = 0;
+  snprintf(label, sizeof label, "checkpoint:%s", which);
+  if (!golden_checkpoint(g, which, path, sizeof path) || !list) {
+    golden_record(r, g, label, GOLDEN_FAIL, "manifest lacks checkpoints.%s", which);
+    return;
+  }
+  if (var_ctx_new(NULL, &ctx) != VAR_OK || var_checkpoint_open(ctx, path, &ck) != VAR_OK) {
+    golden_record(r, g, label, GOLDEN_FAIL, "%s", ctx ? var_ctx_last_error(ctx) : var_last_init_error());
+    var_ctx_free(ctx);
+    return;
+  }
+  if (ck->n != list->n) {
+    golden_record(r, g, label, GOLDEN_FAIL, "%d tensors, manifest lists %d", ck->n, list->n);
+    bad = 1;
+  }
+  for (i = 0; !bad && i < list->n; i++) {
+    const var_json *e = &list->items[i], *name = var_json_get(e, "name"), *shape = var_json_get(e, "shape"),
+                   *dtype = var_json_get(e, "dtype");
+    const var_ckpt_tensor *t = &ck->tensors[i];
+    int64_t dims[VAR_MAX_DIMS];
+    int d, same = 1;
+    if (!name || !shape || !dtype || shape->n > VAR_MAX_DIMS) { bad = 1; break; }
+    for (d = 0; d < shape->n; d++) dims[d] = shape->items[d].integer;
+    if (strcmp(t->name, name->string) || t->ndim != shape->n || strcmp(var_dtype_name(t->dtype), dtype->string)) same = 0;
+    for (d = 0; same && d < shape->n; d++)
+      if (t->shape[d] != dims[d]) same = 0;
+    if (!same) {
+      golden_record(r, g, label, GOLDEN_FAIL, "tensor %d: %s %s %s, manifest %s %s %s", i, t->name,
+                    var_shape_str(t->shape, t->ndim, buf1, sizeof buf1), var_dtype_name(t->dtype), name->string,
+                    var_shape_str(dims, shape->n, buf2, sizeof buf2), dtype->string);
+      bad = 1;
+    }
+  }
+  if (!bad) golden_record(r, g, label, GOLDEN_PASS, "%d tensors: names, order, shapes and dtypes match", ck->n);
+  var_checkpoint_free(ck);
+  var_ctx_free(ctx);
+}
+
+void golden_stage_checkpoints(const golden_set *g, golden_report *r)
+{
+  check_one(g, r, "vae");
+  check_one(g, r, "var");
+}
