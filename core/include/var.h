@@ -243,8 +243,9 @@ typedef struct var_sample_params {
 /* cfg 4, top_k 900, top_p 0.95, more_smooth 0, seed 0 — the upstream demo settings. */
 VAR_API void var_sample_params_default(var_sample_params *params);
 
-/* Next-scale generation of `batch` images.  labels: `batch` class indices;
- * a negative label (or num_classes) means unconditional.
+/* Next-scale generation of `batch` images; image b uses seed params->seed + b
+ * (so it is the same image whether made alone or in a batch).  labels: `batch`
+ * class indices; a negative label (or num_classes) means unconditional.
  * keep_tokens / keep_mask (both NULL, or both given) turn this into a masked
  * edit: keep_tokens is batch x L (the image's own tokens), keep_mask is
  * batch x h x h floats on the finest token grid, 1 = keep, 0 = generate.
