@@ -682,6 +682,35 @@ static void test_model_info(void)
   CU_ASSERT_PTR_NULL(var_model_vqvae(NULL));
 }
 
+/* Model folders: flag, then $VAR_MODEL_DIR, then the XDG default; messages name the files. */
+static void test_model_dir(void)
+{
+  var_model *m = (var_model *)&m;
+  setenv("VAR_MODEL_DIR", "/nonexistent/var-models", 1);
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, NULL, NULL, &m), VAR_ERR_NOT_FOUND);
+  CU_ASSERT_PTR_NULL(m);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "/nonexistent/var-models") != NULL);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "$VAR_MODEL_DIR") != NULL);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "huggingface.co/FoundationVision/var/resolve/main/var_d16.pth") != NULL);
+  /* an explicit folder wins over the variable */
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/nonexistent/flag-dir", NULL, &m), VAR_ERR_NOT_FOUND);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "/nonexistent/flag-dir") != NULL);
+  unsetenv("VAR_MODEL_DIR");
+  setenv("XDG_DATA_HOME", "/nonexistent/xdg", 1);
+  CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "/nonexistent/xdg/libvar/models");
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, NULL, "var_d20", &m), VAR_ERR_NOT_FOUND);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "/nonexistent/xdg/libvar/models") != NULL);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "var_d20.pth") != NULL);
+  setenv("XDG_DATA_HOME", "relative/ignored", 1);
+  setenv("HOME", "/nonexistent/home", 1);
+  CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "/nonexistent/home/.local/share/libvar/models");
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/tmp", "../etc/x", &m), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/tmp", NULL, NULL), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_model_load(ctx, NULL, "x.pth", NULL, &m), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_model_load(ctx, "/nonexistent/vae.pth", "/nonexistent/var.pth", NULL, &m) != VAR_OK, 1);
+  CU_ASSERT_PTR_NULL(m);
+}
+
 static void test_setup(void)
 {
   var_ctx_params cp;
@@ -716,6 +745,7 @@ int main(void)
     { "out-paint: bad input", test_outpaint_bad_input },
     { "generate: native size, variants, class", test_generate },
     { "model info", test_model_info },
+    { "model folders and their messages", test_model_dir },
     { "teardown", test_teardown },
     { NULL, NULL },
   };

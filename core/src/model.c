@@ -310,12 +310,12 @@ var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, v
   if (!have_tf || !have_vae) {
     char what[600] = "", urls[700] = "";
     if (!have_tf && name)
-      snprintf(what, sizeof what, "transformer %s is not", want);
+      snprintf(what, sizeof what, "transformer %s not found", want);
     else if (!have_tf)
-      snprintf(what, sizeof what, "no VAR transformer (var_d16.pth ... var_d36.pth) is");
+      snprintf(what, sizeof what, "no VAR transformer (var_d16.pth ... var_d36.pth)");
     if (!have_vae)
-      snprintf(what + strlen(what), sizeof what - strlen(what), "%sthe VQ-VAE (%s) is not",
-               have_tf ? "" : " and ", RELEASED_VAE);
+      snprintf(what + strlen(what), sizeof what - strlen(what), "%sno VQ-VAE (%s)", have_tf ? "" : " and ",
+               RELEASED_VAE);
     if (!have_vae) snprintf(urls, sizeof urls, "%s%s", HF_FILE, RELEASED_VAE);
     if (!have_tf)
       snprintf(urls + strlen(urls), sizeof urls - strlen(urls), "%s%s%s", have_vae ? "" : " and ", HF_FILE, want);
