@@ -39,6 +39,15 @@ static void fill_random(var_image *im)
   for (i = 0; i < im->stride * im->height; i++) im->data[i] = (uint8_t)rnd();
 }
 
+/* random colours, alpha 1..255 (transparent pixels are substituted, see below) */
+static void fill_random_visible(var_image *im)
+{
+  int x, y;
+  fill_random(im);
+  for (y = 0; y < im->height; y++)
+    for (x = 0; x < im->width; x++) im->data[y * im->stride + 4 * x + 3] |= 1;
+}
+
 /* ---- resampling ------------------------------------------------------------- */
 
 static void test_plan_weights(void)
@@ -80,7 +89,7 @@ static void test_to_model_identity(void)
   float *out = malloc(sizeof(float) * 3 * S * S);
   var_window win = { 0, 0, S };
   int x, y, c, bad = 0;
-  fill_random(&im);
+  fill_random_visible(&im);
   CU_ASSERT_FATAL(var_image_to_model(ctx, &im, win, S, out) == VAR_OK);
   for (c = 0; c < 3; c++)
     for (y = 0; y < S; y++)
@@ -93,7 +102,7 @@ static void test_to_model_identity(void)
   {
     var_image big = new_image(100, 70);
     var_window w2 = { 13, 9, S };
-    fill_random(&big);
+    fill_random_visible(&big);
     CU_ASSERT_FATAL(var_image_to_model(ctx, &big, w2, S, out) == VAR_OK);
     bad = 0;
     for (y = 0; y < S; y++)
@@ -119,7 +128,10 @@ static void test_to_model_antialias(void)
   int x, y;
   double worst = 0;
   for (y = 0; y < im.height; y++)
-    for (x = 0; x < im.width; x++) memset(im.data + y * im.stride + 4 * x, (x & 1) ? 255 : 0, 4);
+    for (x = 0; x < im.width; x++) {
+      memset(im.data + y * im.stride + 4 * x, (x & 1) ? 255 : 0, 3);
+      im.data[y * im.stride + 4 * x + 3] = 255;
+    }
   CU_ASSERT_FATAL(var_image_to_model(ctx, &im, win, S, out) == VAR_OK);
   /* (the outermost two columns see the repeated edge pixel, a half-width stripe of black) */
   for (y = 0; y < S; y++)
@@ -143,13 +155,47 @@ static void test_to_model_padding(void)
   im.data[0] = 255;
   im.data[1] = 0;
   im.data[2] = 51;
-  im.data[3] = 0;
+  im.data[3] = 1;
   CU_ASSERT_FATAL(var_image_to_model(ctx, &im, win, S, out) == VAR_OK);
   for (i = 0; i < S * S; i++) {
     CU_ASSERT(fabs(out[i] - 1.0f) < 1e-6);
     CU_ASSERT(fabs(out[S * S + i] + 1.0f) < 1e-6);
     CU_ASSERT(fabs(out[2 * S * S + i] - (0.2f + 0.2f - 1.0f)) < 1e-6);
   }
+  free(out);
+  free(im.data);
+}
+
+/* Transparent pixels (arbitrary colour) look like the mean of the visible ones. */
+static void test_to_model_transparent(void)
+{
+  const int S = 8;
+  var_image im = new_image(S, S);
+  float *out = malloc(sizeof(float) * 3 * S * S);
+  var_window win = { 0, 0, S };
+  int x, y, bad = 0;
+  for (y = 0; y < S; y++)
+    for (x = 0; x < S; x++) {
+      uint8_t *p = im.data + y * im.stride + 4 * x;
+      int visible = x < S / 2;
+      p[0] = visible ? (y & 1 ? 100 : 200) : 0;   /* mean of the visible half: 150 */
+      p[1] = visible ? 51 : 255;
+      p[2] = visible ? 0 : 255;
+      p[3] = visible ? 7 : 0;
+    }
+  CU_ASSERT_FATAL(var_image_to_model(ctx, &im, win, S, out) == VAR_OK);
+  for (y = 0; y < S; y++)
+    for (x = S / 2; x < S; x++) {
+      bad += fabsf(out[y * S + x] - (150.0f / 255.0f * 2 - 1)) > 1e-5f;
+      bad += fabsf(out[(S + y) * S + x] - (0.2f * 2 - 1)) > 1e-5f;
+      bad += fabsf(out[(2 * S + y) * S + x] + 1.0f) > 1e-5f;
+    }
+  CU_ASSERT_EQUAL(bad, 0);
+  /* nothing visible at all: mid grey */
+  for (y = 0; y < S; y++)
+    for (x = 0; x < S; x++) im.data[y * im.stride + 4 * x + 3] = 0;
+  CU_ASSERT_FATAL(var_image_to_model(ctx, &im, win, S, out) == VAR_OK);
+  CU_ASSERT(fabsf(out[0]) < 1e-6f && fabsf(out[3 * S * S - 1]) < 1e-6f);
   free(out);
   free(im.data);
 }
@@ -505,6 +551,7 @@ int main(void)
     { "window -> model: same size is an exact copy", test_to_model_identity },
     { "window -> model: shrinking is antialiased", test_to_model_antialias },
     { "window -> model: outside the image repeats the edge", test_to_model_padding },
+    { "window -> model: transparent pixels show the visible mean", test_to_model_transparent },
     { "shrink + enlarge round trip of smooth content", test_round_trip_smooth },
     { "paste: mask 0 untouched, soft mask blends exactly", test_paste_composite },
     { "planar [0,1] -> RGBA8", test_from_planar },

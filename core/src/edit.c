@@ -319,32 +319,6 @@ done:
 
 /* ---- out-paint -------------------------------------------------------------------- */
 
-/* Unknown pixels of r (unknown[] != 0) get the mean colour of the known ones, so
- * the encoder sees a neutral fill rather than black next to the known border. */
-static void fill_unknown(var_image *c, const uint8_t *unknown, var_rect r)
-{
-  uint64_t sum[3] = { 0, 0, 0 }, n = 0;
-  uint8_t fill[3] = { 128, 128, 128 };
-  int x, y, k;
-  for (y = r.y; y < r.y + r.h; y++) {
-    const uint8_t *p = c->data + (size_t)y * c->stride, *u = unknown + (size_t)y * c->width;
-    for (x = r.x; x < r.x + r.w; x++) {
-      if (u[x]) continue;
-      for (k = 0; k < 3; k++) sum[k] += p[4 * x + k];
-      n++;
-    }
-  }
-  if (n)
-    for (k = 0; k < 3; k++) fill[k] = (uint8_t)((sum[k] + n / 2) / n);
-  for (y = r.y; y < r.y + r.h; y++) {
-    uint8_t *p = c->data + (size_t)y * c->stride;
-    const uint8_t *u = unknown + (size_t)y * c->width;
-    for (x = r.x; x < r.x + r.w; x++)
-      if (u[x])
-        for (k = 0; k < 3; k++) p[4 * x + k] = fill[k];
-  }
-}
-
 /* Known bounding box of the canvas (pixels with unknown == 0). */
 static void known_box(const uint8_t *unknown, int W, int H, var_rect *box)
 {
@@ -373,8 +347,8 @@ static var_status outpaint_window(var_model *m, edit_job *job, const var_edit_pa
                                   var_image *canvas, uint8_t *unknown, var_window win, int index, work *w)
 {
   var_ctx *ctx = m->ctx;
-  int S = m->image_size, grow, pad, y;
-  var_rect all = { 0, 0, canvas->width, canvas->height }, wr = { win.x, win.y, win.size, win.size }, in, box, near;
+  int S = m->image_size, grow, y;
+  var_rect all = { 0, 0, canvas->width, canvas->height }, wr = { win.x, win.y, win.size, win.size }, in, box;
   var_status st;
 
   var_rect_intersect(all, wr, &in);
@@ -382,13 +356,8 @@ static var_status outpaint_window(var_model *m, edit_job *job, const var_edit_pa
     return job_step(job, 1 + gen_steps(m) + 1, "generate");   /* an earlier window filled it */
   box.x += in.x;
   box.y += in.y;
-  /* the resampling filter also reads a few pixels past the window */
-  pad = 3 * (win.size > S ? (win.size + S - 1) / S : 1) + 1;
-  near.x = win.x - pad;
-  near.y = win.y - pad;
-  near.w = near.h = win.size + 2 * pad;
-  var_rect_intersect(all, near, &near);
-  fill_unknown(canvas, unknown, near);
+  /* unknown pixels are transparent on the canvas (new margins are zero, filled
+   * holes had alpha 0), so the model sees them as the mean visible colour */
   grow = p->mask_grow >= 0 ? p->mask_grow : var_window_auto_grow(win, S, m->cell);
   st = var_image_to_model(ctx, canvas, win, S, w->in);
   if (st == VAR_OK) st = job_call_encode(job, w->in, w->tokens);

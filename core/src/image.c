@@ -80,6 +80,7 @@ typedef struct to_model_job {
   const var_image *img;
   const var_resample_plan *py, *px;
   int S, col0, ncols;
+  float fill[3];         /* what transparent pixels look like to the model */
   float *scratch;        /* per thread: ncols * 3 */
   float *out;
 } to_model_job;
@@ -100,6 +101,12 @@ static void to_model_rows(void *arg, int64_t begin, int64_t end, int thread)
       float w = wy[k];
       if (w == 0.0f) continue;
       for (c = 0; c < j->ncols; c++) {
+        if (row[4 * c + 3] == 0) {
+          tmp[3 * c + 0] += w * j->fill[0];
+          tmp[3 * c + 1] += w * j->fill[1];
+          tmp[3 * c + 2] += w * j->fill[2];
+          continue;
+        }
         tmp[3 * c + 0] += w * ((float)row[4 * c + 0] / 255.0f);
         tmp[3 * c + 1] += w * ((float)row[4 * c + 1] / 255.0f);
         tmp[3 * c + 2] += w * ((float)row[4 * c + 2] / 255.0f);
@@ -137,6 +144,22 @@ static void plan_range(const var_resample_plan *p, int *lo, int *hi)
   }
 }
 
+/* Mean colour of the visible (alpha > 0) pixels of the rectangle, grey when none. */
+static void visible_mean(const var_image *img, int x0, int y0, int x1, int y1, float fill[3])
+{
+  uint64_t sum[3] = { 0, 0, 0 }, n = 0;
+  int x, y, k;
+  for (y = y0; y <= y1; y++) {
+    const uint8_t *row = img->data + (size_t)y * (size_t)img->stride;
+    for (x = x0; x <= x1; x++) {
+      if (!row[4 * x + 3]) continue;
+      for (k = 0; k < 3; k++) sum[k] += row[4 * x + k];
+      n++;
+    }
+  }
+  for (k = 0; k < 3; k++) fill[k] = n ? (float)((double)sum[k] / (double)n / 255.0) : 0.5f;
+}
+
 var_status var_image_to_model(var_ctx *ctx, const var_image *img, var_window win, int S, float *out)
 {
   var_resample_plan py, px;
@@ -159,6 +182,11 @@ var_status var_image_to_model(var_ctx *ctx, const var_image *img, var_window win
   j.col0 = lo;
   j.ncols = hi - lo + 1;
   j.out = out;
+  {
+    int ylo, yhi;
+    plan_range(&py, &ylo, &yhi);
+    visible_mean(img, lo, ylo, hi, yhi, j.fill);
+  }
   st = var_alloc(ctx, var_size_mul3((size_t)nthreads, (size_t)j.ncols * 3, sizeof(float)), (void **)&j.scratch);
   if (st != VAR_OK) goto done;
   var_parallel_for(ctx->pool, S, 4, to_model_rows, &j);

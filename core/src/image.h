@@ -36,8 +36,10 @@ var_status var_resample_plan_init(var_ctx *ctx, var_resample_plan *plan, int n_o
                                   int n_in);
 void var_resample_plan_free(var_resample_plan *plan);
 
-/* Samples window `win` of img (RGB only; alpha is ignored) into out: 3 x S x S
- * planar floats in [-1, 1], the VQ-VAE's input convention (x01 + x01 - 1). */
+/* Samples window `win` of img into out: 3 x S x S planar floats in [-1, 1], the
+ * VQ-VAE's input convention (x01 + x01 - 1).  Alpha is otherwise ignored, but
+ * fully transparent pixels, whose colour is arbitrary (often black), are shown
+ * to the model as the mean colour of the visible pixels the window reads. */
 var_status var_image_to_model(var_ctx *ctx, const var_image *img, var_window win, int S, float *out);
 
 /* Resamples the model output gen (3 x S x S planar, [0, 1]) that was made for
