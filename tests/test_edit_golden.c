@@ -295,7 +295,8 @@ static void test_tiny_properties(void)
         q[1] = (uint8_t)(y * 5);
         q[2] = (uint8_t)(x ^ y);
         q[3] = (uint8_t)(x + y);
-        md[y * W + x] = (x - W / 2) * (x - W / 2) + (y - H / 2) * (y - H / 2) < W * H / 8 + 1 ? (uint8_t)(x * 3 + 1) : 0;
+        md[y * W + x] =
+            (x - W / 2) * (x - W / 2) + (y - H / 2) * (y - H / 2) < W * H / 8 + 1 ? (uint8_t)(x * 3 + 1) : 0;
       }
     CU_ASSERT_FATAL(var_inpaint(m, &im, &mask, &p, &r) == VAR_OK);
     for (v = 0; v < 2; v++) {
