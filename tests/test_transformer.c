@@ -262,6 +262,65 @@ static void test_rows_ops(void)
   var_ctx_free(ctx);
 }
 
+/* ---- linear layers: the few-rows kernel and the SGEMM path ------------------ */
+
+static void linear_once(int threads, int M, int N, int K, int act, const float *x, const float *w, const float *b,
+                        float *y)
+{
+  var_ctx *ctx = new_ctx(threads);
+  var_backend *be = ctx->backend;
+  var_dbuf *bx = upload(be, x, (size_t)M * K), *bw = upload(be, w, (size_t)N * K), *bb = upload(be, b, (size_t)N);
+  var_dbuf *by = upload(be, NULL, (size_t)M * N);
+  CU_ASSERT_FATAL(be->ops->linear(be, M, N, K, var_dp(bx, 0), var_dp(bw, 0), var_dp(bb, 0), var_dp(by, 0), act) == VAR_OK);
+  download(be, by, y, (size_t)M * N);
+  be->ops->release(be, bx);
+  be->ops->release(be, bw);
+  be->ops->release(be, bb);
+  be->ops->release(be, by);
+  var_ctx_free(ctx);
+}
+
+static void test_linear(void)
+{
+  static const int Ms[] = { 1, 2, 5, 12, 13, 40 }, Ks[] = { 70, 256 };
+  unsigned mi, ki;
+  int simd;
+  for (simd = 0; simd <= 1; simd++)
+    for (mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++)
+      for (ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
+        const int M = Ms[mi], N = 37, K = Ks[ki], act = (mi + ki) % 2 ? VAR_ACT_GELU_TANH : VAR_ACT_NONE;
+        float *x = malloc(sizeof(float) * (size_t)M * K), *w = malloc(sizeof(float) * (size_t)N * K);
+        float *b = malloc(sizeof(float) * (size_t)N), *y1 = malloc(sizeof(float) * (size_t)M * N);
+        float *y2 = malloc(sizeof(float) * (size_t)M * N);
+        uint32_t seed = 77u + (uint32_t)M;
+        double worst = 0;
+        int m, n, k;
+        CU_ASSERT_FATAL(x && w && b && y1 && y2);
+        set_simd(simd);
+        for (k = 0; k < M * K; k++) x[k] = frand(&seed);
+        for (k = 0; k < N * K; k++) w[k] = frand(&seed) * 0.2f;
+        for (k = 0; k < N; k++) b[k] = frand(&seed);
+        linear_once(1, M, N, K, act, x, w, b, y1);
+        linear_once(2, M, N, K, act, x, w, b, y2);
+        CU_ASSERT(memcmp(y1, y2, sizeof(float) * (size_t)M * N) == 0);   /* thread count changes nothing */
+        for (m = 0; m < M; m++)
+          for (n = 0; n < N; n++) {
+            double a = b[n];
+            for (k = 0; k < K; k++) a += (double)x[m * K + k] * w[n * K + k];
+            if (act == VAR_ACT_GELU_TANH) a = 0.5 * a * (1 + tanh(0.7978845608028654 * (a + 0.044715 * a * a * a)));
+            if (fabs(a - y1[m * N + n]) > worst) worst = fabs(a - y1[m * N + n]);
+          }
+        CU_ASSERT(worst < 2e-5);
+        if (!(worst < 2e-5)) printf("\n  linear M=%d K=%d act=%d simd=%d: max err %g\n", M, K, act, simd, worst);
+        free(x);
+        free(w);
+        free(b);
+        free(y1);
+        free(y2);
+      }
+  set_simd(1);
+}
+
 /* ---- guidance, filtering, sampling ----------------------------------------- */
 
 static void test_cfg_combine(void)
@@ -568,6 +627,7 @@ int main(void)
     { "golden filter: top-k/top-p (3 sets)", test_golden_filter },
     { "attention_kv vs naive loop, heads, cache growth, both kernels", test_attention_kv },
     { "ln_modulate, gated_add, embed_rows, add_rows vs naive loops", test_rows_ops },
+    { "linear: few-rows kernel and SGEMM path, bias, GELU, threads", test_linear },
     { "cfg_combine", test_cfg_combine },
     { "top-k/top-p filtering incl. ties", test_filter },
     { "sampling: distribution, seeds, threads", test_sampling_distribution },

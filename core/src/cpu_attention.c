@@ -140,8 +140,8 @@ var_status cpu_gated_add(var_backend *be, int rows, int C, int rows_per_group, v
 
 /* Query rows are processed in blocks of ATT_QR (the micro-kernels' height) and
  * handed out to threads in chunks of ATT_QCHUNK rows of one (sequence, head). */
-#define ATT_QR 4
-#define ATT_QCHUNK 64
+#define ATT_QR 6
+#define ATT_QCHUNK 60
 #define ATT_KPAD 16
 
 typedef struct {
@@ -154,7 +154,8 @@ typedef struct {
 /* (float)log(100), as upstream evaluates torch.log(torch.tensor(100)). */
 #define ATT_MAX_SCALE_MUL 4.60517025f
 
-static void l2_normalise(const float *in, const float *bias, int n, float mul, float *out)
+/* out = (in + bias) / max(|in + bias|, 1e-12) * mul (F.normalize, then the head's scale). */
+static void l2_normalise_c(const float *in, const float *bias, int n, float mul, float *out)
 {
   double sq = 0;
   float norm;
@@ -166,10 +167,39 @@ static void l2_normalise(const float *in, const float *bias, int n, float mul, f
   }
   norm = (float)sqrt(sq);
   if (norm < 1e-12f) norm = 1e-12f;   /* F.normalize's eps */
-  for (d = 0; d < n; d++) {
-    float v = out[d] / norm;
-    out[d] = mul == 1.0f ? v : v * mul;
+  for (d = 0; d < n; d++) out[d] = out[d] / norm * mul;
+}
+
+#if VAR_HAVE_X86_SIMD
+/* n a multiple of 8; the sum of squares in float over 8 lanes. */
+VAR_TARGET_AVX2 static void l2_normalise_avx2(const float *in, const float *bias, int n, float mul, float *out)
+{
+  __m256 acc = _mm256_setzero_ps(), vs;
+  float norm;
+  int d;
+  for (d = 0; d < n; d += 8) {
+    __m256 v = _mm256_loadu_ps(in + d);
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + d));
+    _mm256_storeu_ps(out + d, v);
+    acc = _mm256_fmadd_ps(v, v, acc);
   }
+  norm = sqrtf(var_hsum256(acc));
+  if (norm < 1e-12f) norm = 1e-12f;
+  vs = _mm256_set1_ps(norm);
+  for (d = 0; d < n; d += 8)
+    _mm256_storeu_ps(out + d, _mm256_mul_ps(_mm256_div_ps(_mm256_loadu_ps(out + d), vs), _mm256_set1_ps(mul)));
+}
+#endif
+
+static void l2_normalise(int simd, const float *in, const float *bias, int n, float mul, float *out)
+{
+#if VAR_HAVE_X86_SIMD
+  if (simd) {
+    l2_normalise_avx2(in, bias, n, mul, out);
+    return;
+  }
+#endif
+  l2_normalise_c(in, bias, n, mul, out);
 }
 
 /* Phase 1, one task per (sequence, head): the new keys (normalised) and values
@@ -187,13 +217,17 @@ static void att_fill_cache(void *arg, int64_t begin, int64_t end, int thread)
       const float *row = j->qkv + ((size_t)g * j->T + t) * 3 * j->C + (size_t)h * j->hd;
       float *kd = j->kc + (base + j->pos0 + t) * j->hd, *vd = j->vc + (base + j->pos0 + t) * j->hd;
       const float *vb = j->v_bias + (size_t)h * j->hd;
-      l2_normalise(row + j->C, NULL, j->hd, 1.0f, kd);
+      l2_normalise(j->simd, row + j->C, NULL, j->hd, 1.0f, kd);
       for (d = 0; d < j->hd; d++) vd[d] = row[2 * j->C + d] + vb[d];
     }
   }
 }
 
-/* Portable kernels.  s[ATT_QR][lds] = q[ATT_QR][hd] kt[hd][ldk] over nk columns. */
+/* The attention of ATT_QR query rows is computed in three steps:
+ *   s[ATT_QR][lds] = q[ATT_QR][hd] kt[hd][ldk]         (scores, nk columns)
+ *   s = exp(s - rowmax), sum[i] = row sums             (unnormalised softmax)
+ *   o[ATT_QR][ldo] = s v[nk][hd] / sum                 (weighted values)
+ * Dividing the outputs instead of the probabilities saves a pass over s. */
 static void scores_c(const float *q, int hd, const float *kt, int ldk, int nk, float *s, int lds)
 {
   int i, d, k;
@@ -207,24 +241,21 @@ static void scores_c(const float *q, int hd, const float *kt, int ldk, int nk, f
   }
 }
 
-/* Softmax of each of the ATT_QR rows over nk columns, in place. */
-static void softmax_rows_c(float *s, int lds, int nk)
+static void softmax_rows_c(float *s, int lds, int nk, float *sum)
 {
   int i, k;
   for (i = 0; i < ATT_QR; i++) {
-    float *si = s + (size_t)i * lds, mx = si[0], sum = 0.0f, inv;
+    float *si = s + (size_t)i * lds, mx = si[0], acc = 0.0f;
     for (k = 1; k < nk; k++) mx = si[k] > mx ? si[k] : mx;
     for (k = 0; k < nk; k++) {
       si[k] = expf(si[k] - mx);
-      sum += si[k];
+      acc += si[k];
     }
-    inv = 1.0f / sum;
-    for (k = 0; k < nk; k++) si[k] *= inv;
+    sum[i] = acc;
   }
 }
 
-/* o[ATT_QR][ldo] = p[ATT_QR][lds] v[nk][hd]. */
-static void pv_c(const float *p, int lds, int nk, const float *v, int hd, float *o, int ldo)
+static void pv_c(const float *p, int lds, int nk, const float *v, int hd, const float *sum, float *o, int ldo)
 {
   int i, k, d;
   for (i = 0; i < ATT_QR; i++) {
@@ -235,48 +266,63 @@ static void pv_c(const float *p, int lds, int nk, const float *v, int hd, float 
       const float a = pi[k], *vr = v + (size_t)k * hd;
       for (d = 0; d < hd; d++) oi[d] += a * vr[d];
     }
+    for (d = 0; d < hd; d++) oi[d] /= sum[i];
   }
 }
 
 #if VAR_HAVE_X86_SIMD
+/* Six query rows by sixteen keys: twelve accumulators, two key loads and six
+ * broadcasts per step.  nk is padded to 16 with zero keys.  (Written out: the
+ * compiler keeps named accumulators in registers, an array it may not.) */
+#define ATT_FMA2(b, x0, x1, a0, a1) \
+  a0 = _mm256_fmadd_ps(b, x0, a0);  \
+  a1 = _mm256_fmadd_ps(b, x1, a1)
+
 VAR_TARGET_AVX2 static void scores_avx2(const float *q, int hd, const float *kt, int ldk, int nk, float *s, int lds)
 {
+  const float *q0 = q, *q1 = q + hd, *q2 = q + 2 * (size_t)hd, *q3 = q + 3 * (size_t)hd, *q4 = q + 4 * (size_t)hd,
+              *q5 = q + 5 * (size_t)hd;
   int k, d;
-  for (k = 0; k < nk; k += 16) {   /* nk is padded to 16 with zero keys */
-    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  for (k = 0; k < nk; k += 16) {
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+    __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
     for (d = 0; d < hd; d++) {
       const float *kr = kt + (size_t)d * ldk + k;
       const __m256 k0 = _mm256_loadu_ps(kr), k1 = _mm256_loadu_ps(kr + 8);
-      __m256 b = _mm256_broadcast_ss(q + d);
-      a00 = _mm256_fmadd_ps(b, k0, a00);
-      a01 = _mm256_fmadd_ps(b, k1, a01);
-      b = _mm256_broadcast_ss(q + hd + d);
-      a10 = _mm256_fmadd_ps(b, k0, a10);
-      a11 = _mm256_fmadd_ps(b, k1, a11);
-      b = _mm256_broadcast_ss(q + 2 * hd + d);
-      a20 = _mm256_fmadd_ps(b, k0, a20);
-      a21 = _mm256_fmadd_ps(b, k1, a21);
-      b = _mm256_broadcast_ss(q + 3 * hd + d);
-      a30 = _mm256_fmadd_ps(b, k0, a30);
-      a31 = _mm256_fmadd_ps(b, k1, a31);
+      __m256 b = _mm256_broadcast_ss(q0 + d);
+      ATT_FMA2(b, k0, k1, a00, a01);
+      b = _mm256_broadcast_ss(q1 + d);
+      ATT_FMA2(b, k0, k1, a10, a11);
+      b = _mm256_broadcast_ss(q2 + d);
+      ATT_FMA2(b, k0, k1, a20, a21);
+      b = _mm256_broadcast_ss(q3 + d);
+      ATT_FMA2(b, k0, k1, a30, a31);
+      b = _mm256_broadcast_ss(q4 + d);
+      ATT_FMA2(b, k0, k1, a40, a41);
+      b = _mm256_broadcast_ss(q5 + d);
+      ATT_FMA2(b, k0, k1, a50, a51);
     }
     _mm256_storeu_ps(s + k, a00);
     _mm256_storeu_ps(s + k + 8, a01);
-    _mm256_storeu_ps(s + lds + k, a10);
-    _mm256_storeu_ps(s + lds + k + 8, a11);
+    _mm256_storeu_ps(s + (size_t)lds + k, a10);
+    _mm256_storeu_ps(s + (size_t)lds + k + 8, a11);
     _mm256_storeu_ps(s + 2 * (size_t)lds + k, a20);
     _mm256_storeu_ps(s + 2 * (size_t)lds + k + 8, a21);
     _mm256_storeu_ps(s + 3 * (size_t)lds + k, a30);
     _mm256_storeu_ps(s + 3 * (size_t)lds + k + 8, a31);
+    _mm256_storeu_ps(s + 4 * (size_t)lds + k, a40);
+    _mm256_storeu_ps(s + 4 * (size_t)lds + k + 8, a41);
+    _mm256_storeu_ps(s + 5 * (size_t)lds + k, a50);
+    _mm256_storeu_ps(s + 5 * (size_t)lds + k + 8, a51);
   }
 }
 
-VAR_TARGET_AVX2 static void softmax_rows_avx2(float *s, int lds, int nk)
+VAR_TARGET_AVX2 static void softmax_rows_avx2(float *s, int lds, int nk, float *sum)
 {
   int i, k;
   for (i = 0; i < ATT_QR; i++) {
-    float *si = s + (size_t)i * lds, mx, sum, inv;
-    __m256 vmx = _mm256_set1_ps(si[0]), vsum = _mm256_setzero_ps(), vinv;
+    float *si = s + (size_t)i * lds, mx, acc;
+    __m256 vmx = _mm256_set1_ps(si[0]), vsum = _mm256_setzero_ps();
     for (k = 0; k + 8 <= nk; k += 8) vmx = _mm256_max_ps(vmx, _mm256_loadu_ps(si + k));
     mx = var_hmax256(vmx);
     for (; k < nk; k++) mx = si[k] > mx ? si[k] : mx;
@@ -286,48 +332,54 @@ VAR_TARGET_AVX2 static void softmax_rows_avx2(float *s, int lds, int nk)
       _mm256_storeu_ps(si + k, e);
       vsum = _mm256_add_ps(vsum, e);
     }
-    sum = var_hsum256(vsum);
+    acc = var_hsum256(vsum);
     for (; k < nk; k++) {
       si[k] = expf(si[k] - mx);
-      sum += si[k];
+      acc += si[k];
     }
-    inv = 1.0f / sum;
-    vinv = _mm256_set1_ps(inv);
-    for (k = 0; k + 8 <= nk; k += 8) _mm256_storeu_ps(si + k, _mm256_mul_ps(_mm256_loadu_ps(si + k), vinv));
-    for (; k < nk; k++) si[k] *= inv;
+    sum[i] = acc;
   }
 }
 
-/* hd must be a multiple of 16. */
-VAR_TARGET_AVX2 static void pv_avx2(const float *p, int lds, int nk, const float *v, int hd, float *o, int ldo)
+/* Six query rows by sixteen value channels; hd must be a multiple of 16. */
+VAR_TARGET_AVX2 static void pv_avx2(const float *p, int lds, int nk, const float *v, int hd, const float *sum,
+                                    float *o, int ldo)
 {
+  const float *p0 = p, *p1 = p + lds, *p2 = p + 2 * (size_t)lds, *p3 = p + 3 * (size_t)lds, *p4 = p + 4 * (size_t)lds,
+              *p5 = p + 5 * (size_t)lds;
   int k, d;
   for (d = 0; d < hd; d += 16) {
-    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+    __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
     for (k = 0; k < nk; k++) {
       const float *vr = v + (size_t)k * hd + d;
       const __m256 v0 = _mm256_loadu_ps(vr), v1 = _mm256_loadu_ps(vr + 8);
-      __m256 b = _mm256_broadcast_ss(p + k);
-      a00 = _mm256_fmadd_ps(b, v0, a00);
-      a01 = _mm256_fmadd_ps(b, v1, a01);
-      b = _mm256_broadcast_ss(p + lds + k);
-      a10 = _mm256_fmadd_ps(b, v0, a10);
-      a11 = _mm256_fmadd_ps(b, v1, a11);
-      b = _mm256_broadcast_ss(p + 2 * (size_t)lds + k);
-      a20 = _mm256_fmadd_ps(b, v0, a20);
-      a21 = _mm256_fmadd_ps(b, v1, a21);
-      b = _mm256_broadcast_ss(p + 3 * (size_t)lds + k);
-      a30 = _mm256_fmadd_ps(b, v0, a30);
-      a31 = _mm256_fmadd_ps(b, v1, a31);
+      __m256 b = _mm256_broadcast_ss(p0 + k);
+      ATT_FMA2(b, v0, v1, a00, a01);
+      b = _mm256_broadcast_ss(p1 + k);
+      ATT_FMA2(b, v0, v1, a10, a11);
+      b = _mm256_broadcast_ss(p2 + k);
+      ATT_FMA2(b, v0, v1, a20, a21);
+      b = _mm256_broadcast_ss(p3 + k);
+      ATT_FMA2(b, v0, v1, a30, a31);
+      b = _mm256_broadcast_ss(p4 + k);
+      ATT_FMA2(b, v0, v1, a40, a41);
+      b = _mm256_broadcast_ss(p5 + k);
+      ATT_FMA2(b, v0, v1, a50, a51);
     }
-    _mm256_storeu_ps(o + d, a00);
-    _mm256_storeu_ps(o + d + 8, a01);
-    _mm256_storeu_ps(o + ldo + d, a10);
-    _mm256_storeu_ps(o + ldo + d + 8, a11);
-    _mm256_storeu_ps(o + 2 * (size_t)ldo + d, a20);
-    _mm256_storeu_ps(o + 2 * (size_t)ldo + d + 8, a21);
-    _mm256_storeu_ps(o + 3 * (size_t)ldo + d, a30);
-    _mm256_storeu_ps(o + 3 * (size_t)ldo + d + 8, a31);
+#define ATT_STORE(i, a0, a1)                                                            \
+  do {                                                                                  \
+    const __m256 vs = _mm256_set1_ps(sum[i]);                                           \
+    _mm256_storeu_ps(o + (size_t)(i) * ldo + d, _mm256_div_ps(a0, vs));                 \
+    _mm256_storeu_ps(o + (size_t)(i) * ldo + d + 8, _mm256_div_ps(a1, vs));             \
+  } while (0)
+    ATT_STORE(0, a00, a01);
+    ATT_STORE(1, a10, a11);
+    ATT_STORE(2, a20, a21);
+    ATT_STORE(3, a30, a31);
+    ATT_STORE(4, a40, a41);
+    ATT_STORE(5, a50, a51);
+#undef ATT_STORE
   }
 }
 #endif
@@ -339,7 +391,7 @@ static void att_chunks(void *arg, int64_t begin, int64_t end, int thread)
   const att_job *j = arg;
   float *q = j->scratch + (size_t)thread * j->scratch_per_thread;
   float *kt = q + (size_t)ATT_QCHUNK * j->hd, *s = kt + (size_t)j->hd * j->nk_pad;
-  float *o = s + (size_t)ATT_QR * j->nk_pad;
+  float *o = s + (size_t)ATT_QR * j->nk_pad, *sum = o + (size_t)ATT_QR * j->hd;
   int64_t task;
   int cur = -1;
   for (task = begin; task < end; task++) {
@@ -348,6 +400,7 @@ static void att_chunks(void *arg, int64_t begin, int64_t end, int thread)
     const int nq = j->T - t0 < ATT_QCHUNK ? j->T - t0 : ATT_QCHUNK;
     const int nq_pad = (nq + ATT_QR - 1) / ATT_QR * ATT_QR;
     const size_t base = ((size_t)g * j->H + h) * j->l_max;
+    const float *v = j->vc + base * j->hd;
     float sm = j->scale_mul[h];
     int t, d, k, i;
     sm = expf(sm < ATT_MAX_SCALE_MUL ? sm : ATT_MAX_SCALE_MUL);
@@ -364,24 +417,23 @@ static void att_chunks(void *arg, int64_t begin, int64_t end, int thread)
       float *qr = q + (size_t)t * j->hd;
       if (t < nq) {
         const float *row = j->qkv + ((size_t)g * j->T + t0 + t) * 3 * j->C + (size_t)h * j->hd;
-        l2_normalise(row, j->q_bias + (size_t)h * j->hd, j->hd, sm, qr);
+        l2_normalise(j->simd, row, j->q_bias + (size_t)h * j->hd, j->hd, sm, qr);
       } else {
         for (d = 0; d < j->hd; d++) qr[d] = 0.0f;
       }
     }
     for (i = 0; i < nq_pad; i += ATT_QR) {
-      const float *v = j->vc + base * j->hd;
 #if VAR_HAVE_X86_SIMD
       if (j->simd) {
         scores_avx2(q + (size_t)i * j->hd, j->hd, kt, j->nk_pad, j->nk_pad, s, j->nk_pad);
-        softmax_rows_avx2(s, j->nk_pad, j->nk);
-        pv_avx2(s, j->nk_pad, j->nk, v, j->hd, o, j->hd);
+        softmax_rows_avx2(s, j->nk_pad, j->nk, sum);
+        pv_avx2(s, j->nk_pad, j->nk, v, j->hd, sum, o, j->hd);
       } else
 #endif
       {
         scores_c(q + (size_t)i * j->hd, j->hd, kt, j->nk_pad, j->nk, s, j->nk_pad);
-        softmax_rows_c(s, j->nk_pad, j->nk);
-        pv_c(s, j->nk_pad, j->nk, v, j->hd, o, j->hd);
+        softmax_rows_c(s, j->nk_pad, j->nk, sum);
+        pv_c(s, j->nk_pad, j->nk, v, j->hd, sum, o, j->hd);
       }
       for (t = i; t < i + ATT_QR && t < nq; t++)
         memcpy(j->out + ((size_t)g * j->T + t0 + t) * j->C + (size_t)h * j->hd, o + (size_t)(t - i) * j->hd,
@@ -420,7 +472,7 @@ var_status cpu_attention_kv(var_backend *be, int G, int T, int C, int H, int l_m
   j.chunks = (T + ATT_QCHUNK - 1) / ATT_QCHUNK;
   j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2 && j.hd % 16 == 0;
   j.scratch_per_thread = (size_t)ATT_QCHUNK * j.hd + (size_t)j.hd * j.nk_pad + (size_t)ATT_QR * j.nk_pad +
-                         (size_t)ATT_QR * j.hd + 16;
+                         (size_t)ATT_QR * j.hd + ATT_QR + 16;
   s = var_alloc(be->ctx, var_size_mul3(j.scratch_per_thread, (size_t)n_threads, 4), (void **)&j.scratch);
   if (s != VAR_OK) return s;
   var_parallel_for(cpu_pool(be), (int64_t)G * H, 1, att_fill_cache, &j);
