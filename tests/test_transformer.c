@@ -282,9 +282,10 @@ static void linear_once(int threads, int M, int N, int K, int act, const float *
 
 static void test_linear(void)
 {
-  static const int Ms[] = { 1, 2, 5, 12, 13, 40 }, Ks[] = { 70, 256 };
+  static const int Ms[] = { 1, 2, 5, 12, 13, 40 }, Ks[] = { 70, 256, 600 };
   unsigned mi, ki;
-  int simd;
+  int simd, own;
+  for (own = 0; own <= 1; own++)
   for (simd = 0; simd <= 1; simd++)
     for (mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++)
       for (ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
@@ -297,6 +298,8 @@ static void test_linear(void)
         int m, n, k;
         CU_ASSERT_FATAL(x && w && b && y1 && y2);
         set_simd(simd);
+        if (own) setenv("VAR_LINEAR", "own", 1);   /* our blocked kernel instead of the CBLAS */
+        else unsetenv("VAR_LINEAR");
         for (k = 0; k < M * K; k++) x[k] = frand(&seed);
         for (k = 0; k < N * K; k++) w[k] = frand(&seed) * 0.2f;
         for (k = 0; k < N; k++) b[k] = frand(&seed);
@@ -311,7 +314,8 @@ static void test_linear(void)
             if (fabs(a - y1[m * N + n]) > worst) worst = fabs(a - y1[m * N + n]);
           }
         CU_ASSERT(worst < 2e-5);
-        if (!(worst < 2e-5)) printf("\n  linear M=%d K=%d act=%d simd=%d: max err %g\n", M, K, act, simd, worst);
+        if (!(worst < 2e-5))
+          printf("\n  linear M=%d K=%d act=%d simd=%d own=%d: max err %g\n", M, K, act, simd, own, worst);
         free(x);
         free(w);
         free(b);
@@ -319,6 +323,7 @@ static void test_linear(void)
         free(y2);
       }
   set_simd(1);
+  unsetenv("VAR_LINEAR");
 }
 
 /* ---- guidance, filtering, sampling ----------------------------------------- */
