@@ -143,7 +143,8 @@ static void attention_case(int threads, int simd, int G, int C, int H, const int
     int g, t;
     for (g = 0; g < G; g++)
       for (t = 0; t < T; t++)
-        memcpy(qkv + ((size_t)g * T + t) * 3 * C, hist + ((size_t)g * L + pos + t) * 3 * C, sizeof(float) * 3 * (size_t)C);
+        memcpy(qkv + ((size_t)g * T + t) * 3 * C, hist + ((size_t)g * L + pos + t) * 3 * C,
+               sizeof(float) * 3 * (size_t)C);
     CU_ASSERT_FATAL(be->ops->write(be, var_dp(bq, 0), qkv, sizeof(float) * (size_t)G * T * 3 * C) == VAR_OK);
     CU_ASSERT_FATAL(be->ops->attention_kv(be, G, T, C, H, L, pos, var_dp(bq, 0), var_dp(bqb, 0), var_dp(bvb, 0),
                                           var_dp(bsm, 0), var_dp(kc, 0), var_dp(vc, 0), var_dp(bo, 0)) == VAR_OK);
@@ -271,7 +272,8 @@ static void linear_once(int threads, int M, int N, int K, int act, const float *
   var_backend *be = ctx->backend;
   var_dbuf *bx = upload(be, x, (size_t)M * K), *bw = upload(be, w, (size_t)N * K), *bb = upload(be, b, (size_t)N);
   var_dbuf *by = upload(be, NULL, (size_t)M * N);
-  CU_ASSERT_FATAL(be->ops->linear(be, M, N, K, var_dp(bx, 0), var_dp(bw, 0), var_dp(bb, 0), var_dp(by, 0), act) == VAR_OK);
+  CU_ASSERT_FATAL(be->ops->linear(be, M, N, K, var_dp(bx, 0), var_dp(bw, 0), var_dp(bb, 0), var_dp(by, 0), act) ==
+                  VAR_OK);
   download(be, by, y, (size_t)M * N);
   be->ops->release(be, bx);
   be->ops->release(be, bw);
@@ -440,13 +442,15 @@ static void test_sampling_distribution(void)
   for (k = 0; k < N; k++) memcpy(rows + (size_t)k * V, row, sizeof row);
   b = upload(c1->backend, rows, N * V);
   bi = upload(c1->backend, NULL, N);
-  CU_ASSERT_FATAL(c1->backend->ops->sample(c1->backend, N, V, var_dp(b, 0), 0, 0.0f, N / 2, seeds, 3, var_dp(bi, 0)) == VAR_OK);
+  CU_ASSERT_FATAL(c1->backend->ops->sample(c1->backend, N, V, var_dp(b, 0), 0, 0.0f, N / 2, seeds, 3, var_dp(bi, 0)) ==
+                  VAR_OK);
   download(c1->backend, bi, i1, N);
   c1->backend->ops->release(c1->backend, b);
   c1->backend->ops->release(c1->backend, bi);
   b = upload(c2->backend, rows, N * V);
   bi = upload(c2->backend, NULL, N);
-  CU_ASSERT_FATAL(c2->backend->ops->sample(c2->backend, N, V, var_dp(b, 0), 0, 0.0f, N / 2, seeds, 3, var_dp(bi, 0)) == VAR_OK);
+  CU_ASSERT_FATAL(c2->backend->ops->sample(c2->backend, N, V, var_dp(b, 0), 0, 0.0f, N / 2, seeds, 3, var_dp(bi, 0)) ==
+                  VAR_OK);
   download(c2->backend, bi, i2, N);
   c2->backend->ops->release(c2->backend, b);
   c2->backend->ops->release(c2->backend, bi);
@@ -490,7 +494,8 @@ static void test_gumbel_mix(void)
   b = upload(be, rows, 2 * V);
   bc = upload(be, cb, V * CV);
   bo = upload(be, NULL, 2 * CV);
-  CU_ASSERT_FATAL(be->ops->gumbel_mix(be, 2, V, CV, var_dp(b, 0), 0.5f, 0.2f, 2, &seed, 1, var_dp(bc, 0), var_dp(bo, 0)) == VAR_OK);
+  CU_ASSERT_FATAL(
+      be->ops->gumbel_mix(be, 2, V, CV, var_dp(b, 0), 0.5f, 0.2f, 2, &seed, 1, var_dp(bc, 0), var_dp(bo, 0)) == VAR_OK);
   download(be, bo, out, 2 * CV);
   for (k = 0; k < CV; k++) CU_ASSERT(fabs(out[k] - cb[4 * CV + k]) < 1e-6);
   /* the second row mixes: its first channel lies strictly between the extremes 1 and 6 */
@@ -526,11 +531,13 @@ static void teacher_logits(int threads, float *logits)
     if (si == 0) {
       CU_ASSERT_FATAL(var_tf_embed_first(st, var_dp(b, 0)) == VAR_OK);
     } else {
-      CU_ASSERT_FATAL(be->ops->write(be, var_dp(b, 64 * 704), x.f + (size_t)(tf->begin[si] - 1) * 32, (size_t)T * 32 * 4) == VAR_OK);
+      CU_ASSERT_FATAL(be->ops->write(be, var_dp(b, 64 * 704), x.f + (size_t)(tf->begin[si] - 1) * 32,
+                                     (size_t)T * 32 * 4) == VAR_OK);
       CU_ASSERT_FATAL(var_tf_embed_scale(st, si, 1, var_dp(b, 64 * 704), 1, var_dp(b, 0)) == VAR_OK);
     }
     CU_ASSERT_FATAL(var_tf_forward_scale(st, si, var_dp(b, 0), var_dp(b, 64 * 192)) == VAR_OK);
-    CU_ASSERT_FATAL(be->ops->read(be, var_dp(b, 64 * 192), logits + (size_t)tf->begin[si] * 512, (size_t)T * 512 * 4) == VAR_OK);
+    CU_ASSERT_FATAL(be->ops->read(be, var_dp(b, 64 * 192), logits + (size_t)tf->begin[si] * 512, (size_t)T * 512 * 4) ==
+                    VAR_OK);
   }
   /* scales out of order are refused */
   CU_ASSERT_EQUAL(var_tf_forward_scale(st, 2, var_dp(b, 0), var_dp(b, 64 * 192)), VAR_ERR_INVALID_ARGUMENT);
@@ -575,7 +582,8 @@ static void test_load_errors(void)
   CU_ASSERT_EQUAL(var_transformer_load(ctx, VAR_TEST_DATA "/nope.pth", NULL, &tf), VAR_ERR_IO);
   CU_ASSERT_PTR_NULL(tf);
   /* a VQ-VAE checkpoint is not a transformer */
-  CU_ASSERT_EQUAL(var_transformer_load(ctx, golden_checkpoint(&g, "vae", path, sizeof path), NULL, &tf), VAR_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL(var_transformer_load(ctx, golden_checkpoint(&g, "vae", path, sizeof path), NULL, &tf),
+                  VAR_ERR_NOT_FOUND);
   CU_ASSERT(strstr(var_ctx_last_error(ctx), "class_emb") != NULL);
   /* the real one loads, and reports its shape */
   CU_ASSERT_FATAL(var_transformer_load(ctx, golden_checkpoint(&g, "var", path, sizeof path), NULL, &tf) == VAR_OK);

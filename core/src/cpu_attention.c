@@ -224,19 +224,23 @@ static void att_fill_cache(void *arg, int64_t begin, int64_t end, int thread)
 }
 
 /* The attention of ATT_QR query rows is computed in three steps:
- *   s[ATT_QR][lds] = q[ATT_QR][hd] kt[hd][ldk]         (scores, nk columns)
+ *   s[ATT_QR][lds] = q[ATT_QR][hd] k^T                 (scores, nk columns)
  *   s = exp(s - rowmax), sum[i] = row sums             (unnormalised softmax)
  *   o[ATT_QR][ldo] = s v[nk][hd] / sum                 (weighted values)
  * Dividing the outputs instead of the probabilities saves a pass over s. */
-static void scores_c(const float *q, int hd, const float *kt, int ldk, int nk, float *s, int lds)
+/* The keys are transposed in blocks of ATT_KPAD: kt[k / 16][d][k % 16], so the
+ * scores of 16 keys read one contiguous block. */
+static inline size_t kt_at(int k, int d, int hd) { return ((size_t)(k / ATT_KPAD) * hd + d) * ATT_KPAD + k % ATT_KPAD; }
+
+static void scores_c(const float *q, int hd, const float *kt, int nk, float *s, int lds)
 {
   int i, d, k;
   for (i = 0; i < ATT_QR; i++) {
     float *si = s + (size_t)i * lds;
-    for (k = 0; k < nk; k++) si[k] = 0.0f;
-    for (d = 0; d < hd; d++) {
-      const float a = q[(size_t)i * hd + d], *kr = kt + (size_t)d * ldk;
-      for (k = 0; k < nk; k++) si[k] += a * kr[k];
+    for (k = 0; k < nk; k++) {
+      float a = 0.0f;
+      for (d = 0; d < hd; d++) a += q[(size_t)i * hd + d] * kt[kt_at(k, d, hd)];
+      si[k] = a;
     }
   }
 }
@@ -278,7 +282,7 @@ static void pv_c(const float *p, int lds, int nk, const float *v, int hd, const 
   a0 = _mm256_fmadd_ps(b, x0, a0);  \
   a1 = _mm256_fmadd_ps(b, x1, a1)
 
-VAR_TARGET_AVX2 static void scores_avx2(const float *q, int hd, const float *kt, int ldk, int nk, float *s, int lds)
+VAR_TARGET_AVX2 static void scores_avx2(const float *q, int hd, const float *kt, int nk, float *s, int lds)
 {
   const float *q0 = q, *q1 = q + hd, *q2 = q + 2 * (size_t)hd, *q3 = q + 3 * (size_t)hd, *q4 = q + 4 * (size_t)hd,
               *q5 = q + 5 * (size_t)hd;
@@ -287,7 +291,7 @@ VAR_TARGET_AVX2 static void scores_avx2(const float *q, int hd, const float *kt,
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
     __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
     for (d = 0; d < hd; d++) {
-      const float *kr = kt + (size_t)d * ldk + k;
+      const float *kr = kt + ((size_t)k * hd + (size_t)d * ATT_KPAD);
       const __m256 k0 = _mm256_loadu_ps(kr), k1 = _mm256_loadu_ps(kr + 8);
       __m256 b = _mm256_broadcast_ss(q0 + d);
       ATT_FMA2(b, k0, k1, a00, a01);
@@ -406,11 +410,8 @@ static void att_chunks(void *arg, int64_t begin, int64_t end, int thread)
     sm = expf(sm < ATT_MAX_SCALE_MUL ? sm : ATT_MAX_SCALE_MUL);
     if (gh != cur) {   /* keys transposed once per (sequence, head) and thread */
       const float *kc = j->kc + base * j->hd;
-      for (d = 0; d < j->hd; d++) {
-        float *kr = kt + (size_t)d * j->nk_pad;
-        for (k = 0; k < j->nk; k++) kr[k] = kc[(size_t)k * j->hd + d];
-        for (; k < j->nk_pad; k++) kr[k] = 0.0f;
-      }
+      for (k = 0; k < j->nk_pad; k++)
+        for (d = 0; d < j->hd; d++) kt[kt_at(k, d, j->hd)] = k < j->nk ? kc[(size_t)k * j->hd + d] : 0.0f;
       cur = gh;
     }
     for (t = 0; t < nq_pad; t++) {
@@ -425,13 +426,13 @@ static void att_chunks(void *arg, int64_t begin, int64_t end, int thread)
     for (i = 0; i < nq_pad; i += ATT_QR) {
 #if VAR_HAVE_X86_SIMD
       if (j->simd) {
-        scores_avx2(q + (size_t)i * j->hd, j->hd, kt, j->nk_pad, j->nk_pad, s, j->nk_pad);
+        scores_avx2(q + (size_t)i * j->hd, j->hd, kt, j->nk_pad, s, j->nk_pad);
         softmax_rows_avx2(s, j->nk_pad, j->nk, sum);
         pv_avx2(s, j->nk_pad, j->nk, v, j->hd, sum, o, j->hd);
       } else
 #endif
       {
-        scores_c(q + (size_t)i * j->hd, j->hd, kt, j->nk_pad, j->nk, s, j->nk_pad);
+        scores_c(q + (size_t)i * j->hd, j->hd, kt, j->nk, s, j->nk_pad);
         softmax_rows_c(s, j->nk_pad, j->nk, sum);
         pv_c(s, j->nk_pad, j->nk, v, j->hd, sum, o, j->hd);
       }
@@ -450,8 +451,8 @@ var_status cpu_attention_kv(var_backend *be, int G, int T, int C, int H, int l_m
   int n_threads = var_pool_size(cpu_pool(be));
   var_status s;
   if (G < 1 || T < 1 || H < 1 || C % H || pos0 < 0 || pos0 > l_max - T)
-    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "attention_kv: bad geometry G=%d T=%d C=%d H=%d pos0=%d l_max=%d",
-                    G, T, C, H, pos0, l_max);
+    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT,
+                    "attention_kv: bad geometry G=%d T=%d C=%d H=%d pos0=%d l_max=%d", G, T, C, H, pos0, l_max);
   memset(&j, 0, sizeof j);
   j.qkv = cpu_f32(qkv);
   j.q_bias = cpu_f32(q_bias);

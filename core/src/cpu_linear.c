@@ -1,9 +1,9 @@
 /* cpu_linear.c — the linear layer op: Y = act(X W^T + bias) (CPU backend).
  *
  * Large products go to the SGEMM (cpu_gemm.c) followed by one bias/activation
- * pass, or, in builds without a CBLAS, to a blocked AVX2 kernel of our own.  Products with few rows (the first scales of generation: 2 to a few
- * dozen rows against weights of up to 16 M floats) are bound by reading the
- * weights, and a GEMM's packing of those weights would read them twice; they
+ * pass, or, in builds without a CBLAS, to a blocked AVX2 kernel of our own.
+ * Products with few rows (the first scales of generation: a handful of rows
+ * against weights of up to 16 M floats) are bound by reading the weights; they
  * use a kernel that streams every weight row once and forms all the dot
  * products with it.  Each output is summed in a fixed order by one thread. */
 #include "cpu_ops.h"
@@ -108,7 +108,8 @@ VAR_TARGET_AVX2 static void small_avx2(const lin_job *j, int n0, int n1)
     for (m = 0; m < M; m += 4) {
       const int mr = M - m < 4 ? M - m : 4;
       const float *x0 = j->X + (size_t)m * K;
-      const float *x1 = mr > 1 ? x0 + K : x0, *x2 = mr > 2 ? x0 + 2 * (size_t)K : x0, *x3 = mr > 3 ? x0 + 3 * (size_t)K : x0;
+      const float *x1 = mr > 1 ? x0 + K : x0, *x2 = mr > 2 ? x0 + 2 * (size_t)K : x0;
+      const float *x3 = mr > 3 ? x0 + 3 * (size_t)K : x0;
       __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
       float s[8];
       for (k = 0; k < K8; k += 8) {
@@ -386,7 +387,8 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
     g.xp = NULL;
     s = var_alloc(be->ctx, var_size_mul3((size_t)var_pool_size(cpu_pool(be)), GK_NC * GK_KC, sizeof(float)),
                   (void **)&g.pack);
-    if (s == VAR_OK) s = var_alloc(be->ctx, var_size_mul3((size_t)tiles * GK_MR, (size_t)K, sizeof(float)), (void **)&g.xp);
+    if (s == VAR_OK)
+      s = var_alloc(be->ctx, var_size_mul3((size_t)tiles * GK_MR, (size_t)K, sizeof(float)), (void **)&g.xp);
     if (s == VAR_OK) {
       var_parallel_for(cpu_pool(be), tiles, 4, gk_pack_x, &g);
       var_parallel_for(cpu_pool(be), (N + GK_NC - 1) / GK_NC, 1, gk_tasks, &g);

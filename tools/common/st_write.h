@@ -38,8 +38,10 @@ static int st_write(const char *path, const st_tensor *ts, int n,
     len += (size_t)snprintf(hdr + len, cap - len, "{");
     for (i = 0; i < n; i++) {
       uint64_t bytes = (uint64_t)st_numel(&ts[i]) * 4;
-      len += (size_t)snprintf(hdr + len, cap - len, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[", i ? "," : "", ts[i].name);
-      for (d = 0; d < ts[i].ndim; d++) len += (size_t)snprintf(hdr + len, cap - len, "%s%lld", d ? "," : "", (long long)ts[i].shape[d]);
+      len +=
+          (size_t)snprintf(hdr + len, cap - len, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[", i ? "," : "", ts[i].name);
+      for (d = 0; d < ts[i].ndim; d++)
+        len += (size_t)snprintf(hdr + len, cap - len, "%s%lld", d ? "," : "", (long long)ts[i].shape[d]);
       len += (size_t)snprintf(hdr + len, cap - len, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
                               (unsigned long long)(off + bytes));
       off += bytes;

@@ -25,7 +25,8 @@ static void on_tap(void *user, const char *name, int scale, const float *data, i
   float *dst = NULL;
   int T, b, i;
   if (scale < 0) {
-    if (!strcmp(name, "ada_block0") || !strcmp(name, "shared_ada")) memcpy(t->ada, data, sizeof(float) * (size_t)rows * cols);
+    if (!strcmp(name, "ada_block0") || !strcmp(name, "shared_ada"))
+      memcpy(t->ada, data, sizeof(float) * (size_t)rows * cols);
     return;
   }
   if (!strcmp(name, "x_embed")) dst = t->x_embed;
@@ -200,7 +201,8 @@ void golden_stage_tf(const golden_set *g, golden_report *r)
   var_status s;
   memset(&taps, 0, sizeof taps);
   memset(&xin, 0, sizeof xin);
-  if (golden_load_i32(g, "tf_labels", &lab32, &B, err, sizeof err) || golden_load(g, "tf_x_wo_first_l", &xin, err, sizeof err)) {
+  if (golden_load_i32(g, "tf_labels", &lab32, &B, err, sizeof err) ||
+      golden_load(g, "tf_x_wo_first_l", &xin, err, sizeof err)) {
     golden_record(r, g, "tf_logits", GOLDEN_FAIL, "%s", err);
     free(lab32);
     return;
