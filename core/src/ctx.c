@@ -58,10 +58,13 @@ var_status var_fail_prefix(var_ctx *ctx, var_status status, const char *fmt, ...
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, dst, VAR_ERRMSG_SIZE);
-  if (old[0])
-    snprintf(dst, VAR_ERRMSG_SIZE, "%s: %s", prefix, old);
-  else
-    snprintf(dst, VAR_ERRMSG_SIZE, "%s: %s", prefix, var_strerror(status));
+  {
+    /* Compose in a buffer big enough for both parts, then truncate on purpose. */
+    char joined[2 * VAR_ERRMSG_SIZE + 4];
+    snprintf(joined, sizeof joined, "%s: %s", prefix, old[0] ? old : var_strerror(status));
+    memcpy(dst, joined, VAR_ERRMSG_SIZE - 1);
+    dst[VAR_ERRMSG_SIZE - 1] = '\0';
+  }
   return status;
 }
 
