@@ -1,4 +1,4 @@
-"""The plug-in inside Krita, headless (run by run_headless.py through kritarunner).
+"""The plug-in inside Krita, headless (run by run_krita.py through kritarunner).
 
 Drives the docker's actions on real Krita documents with the tiny golden
 model (64 px): in-paint of a selection, out-paint by margins and into

@@ -133,6 +133,7 @@ class VarPanel(QWidget):
         for side in ("left", "top", "right", "bottom"):
             box = QSpinBox()
             box.setRange(0, 8192)
+            box.setPrefix(side[0].upper() + " ")
             box.setToolTip(f"Out-paint: pixels to add on the {side}; all 0 = fill the transparent areas")
             self.margins.append(box)
             row.addWidget(box)
