@@ -76,10 +76,12 @@ class Job:
         self.doc = doc
         self.settings = settings
 
-    def run(self, engine: Engine, on_progress: Optional[ProgressFn] = None) -> list[libvar.ResultImage]:
-        """Loads the model if needed and calls libvar (any thread but the GUI's)."""
+    def run(self, engine: Engine, on_progress: Optional[ProgressFn] = None,
+            on_stage: Optional[Callable[[str], None]] = None) -> list[libvar.ResultImage]:
+        """Loads the model if needed and calls libvar (any thread but the GUI's).
+        on_stage(text) is told when a (slow) model load starts."""
         s = self.settings
-        model = engine.model(s.model_dir, s.model_name, s.backend)
+        model = engine.model(s.model_dir, s.model_name, s.backend, on_stage)
         engine.set_progress(on_progress)
         try:
             engine.raise_if_cancelled()

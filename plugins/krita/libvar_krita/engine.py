@@ -93,7 +93,7 @@ class Engine:
                     ctx.cancel()
         self.raise_if_cancelled()
         if on_stage:
-            on_stage("Loading model…")
+            on_stage("loading the model…")
         self._model = libvar.Model.load_dir(self._ctx, folder, name or None)
         self._key = key
         return self._model

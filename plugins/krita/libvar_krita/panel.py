@@ -14,7 +14,7 @@ import traceback
 from typing import Callable, Optional
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFileDialog, QFormLayout,
+from PyQt5.QtWidgets import (QApplication, QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFileDialog, QFormLayout,
                              QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
                              QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
@@ -57,6 +57,8 @@ class VarPanel(QWidget):
         self.persisted = Persisted(store)
         self._build()
         self._load_settings()
+        # Quitting Krita while a job runs must not destroy a running QThread
+        QApplication.instance().aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------------ layout
 
@@ -365,9 +367,12 @@ class VarPanel(QWidget):
     # --------------------------------------------------------------- teardown
 
     def shutdown(self) -> None:
-        """Stops a running job and frees the model (the docker is going away)."""
-        if self.thread is not None:
+        """Stops a running job and frees the model (Krita is quitting or the docker is going away)."""
+        thread, self.thread = self.thread, None
+        if thread is not None:
             self.engine.cancel()
-            self.thread.wait()
-            self.thread = None
+            try:
+                thread.wait()
+            except RuntimeError:  # the QThread's C++ side is already gone
+                pass
         self.engine.close()

@@ -45,8 +45,8 @@ class JobThread(QThread):
 
     def run(self) -> None:  # noqa: D401 (QThread entry point)
         try:
-            self.progress.emit(0.0, f"{self.job.title}: loading model…")
-            images = self.job.run(self.engine, self._on_progress)
+            images = self.job.run(self.engine, self._on_progress,
+                                  lambda text: self.progress.emit(0.0, f"{self.job.title}: {text}"))
         except libvar.VarError as exc:
             if exc.cancelled:
                 self.cancelled.emit()
