@@ -263,58 +263,107 @@ typedef struct var_image {
   uint8_t *data;          /* RGBA8, straight alpha */
 } var_image;
 
+/* A selection: one byte per pixel, 255 = regenerate, 0 = keep, values in between blend. */
+typedef struct var_mask {
+  int width, height;      /* must equal the image's */
+  int stride;             /* bytes per row, >= width */
+  const uint8_t *data;
+} var_mask;
+
+/* Largest images the image-level calls accept (inputs and out-paint canvases);
+ * larger ones fail with VAR_ERR_INVALID_ARGUMENT before anything is allocated. */
+#define VAR_MAX_IMAGE_SIDE 32768
+#define VAR_MAX_IMAGE_PIXELS (1 << 27)
+#define VAR_MAX_VARIANTS 64
+
 typedef struct var_model var_model;   /* a VQ-VAE + transformer pair */
 
-/* Loads a pair from explicit paths. */
+/* Loads a pair from explicit paths.  schedule may be NULL (derived from the transformer). */
 VAR_API var_status var_model_load(var_ctx *ctx, const char *vae_path, const char *transformer_path,
                                   const var_schedule *schedule, var_model **out);
-/* Finds a pair in a folder: `name` is the transformer's file stem ("var_d16") or NULL
- * for the smallest one present; the VQ-VAE is the vae_*.pth / .safetensors beside it.
- * dir NULL = $VAR_MODEL_DIR, else the default folder (var_default_model_dir()).
- * A missing file gives VAR_ERR_NOT_FOUND with a message that names the files to
- * download and where from. */
+/* Finds a pair in a folder: `name` is the transformer's file stem ("var_d16"; "d16"
+ * and "var_d16.pth" work too) or NULL for the smallest transformer file present; the
+ * VQ-VAE is the vae_*.pth / .safetensors beside it.  dir NULL (or "") = $VAR_MODEL_DIR,
+ * else the default folder (var_default_model_dir()).  A missing file gives
+ * VAR_ERR_NOT_FOUND with a message that names the files to download, from where, and
+ * the folder to put them in. */
 VAR_API var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, var_model **out);
 VAR_API void var_model_free(var_model *model);
 VAR_API var_vqvae *var_model_vqvae(var_model *model);
 VAR_API var_transformer *var_model_transformer(var_model *model);
-/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models). Static storage. */
+/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models). Static storage,
+ * rewritten by each call. */
 VAR_API const char *var_default_model_dir(void);
+
+typedef struct var_model_info {
+  const char *name;       /* transformer file stem, e.g. "var_d16"; owned by the model */
+  int image_size;         /* native (square) size in pixels, e.g. 256 */
+  int token_cell;         /* pixels per finest token, e.g. 16 */
+  int num_classes;        /* 1000 for the released models */
+  var_schedule schedule;
+} var_model_info;
+
+VAR_API var_status var_model_get_info(const var_model *model, var_model_info *info);
 
 typedef struct var_edit_params {
   var_sample_params sample;
-  int class_label;        /* -1 = unconditional; 0..num_classes-1 = class-conditional edit */
-  int variants;           /* number of results, seeds seed, seed+1, ... */
-  int context_margin;     /* in-paint: pixels of context around the mask's bounding box; -1 = automatic */
-  int mask_grow;          /* pixels by which the generated region extends past the mask's edge; -1 = automatic */
+  int class_label;        /* -1 = unconditional; 0..num_classes-1 = class-conditional (edit or generate) */
+  int variants;           /* number of results (1..VAR_MAX_VARIANTS), seeds seed, seed+1, ... */
+  int context_margin;     /* in-paint: pixels of context around the mask's bounding box; -1 = automatic
+                             (half the box's larger side, at least 1/8 of the model's size) */
+  int mask_grow;          /* pixels by which the regenerated token area extends past the mask's edge;
+                             -1 = automatic (a quarter of a token cell) */
 } var_edit_params;
 
+/* sample = var_sample_params' documented defaults (seed 0, cfg 4, top_k 900,
+ * top_p 0.95, more_smooth 0), class_label -1, variants 1, margin and grow automatic. */
 VAR_API void var_edit_params_default(var_edit_params *params);
 
 typedef struct var_result var_result;
 
 VAR_API int var_result_count(const var_result *result);
-/* Image i (0 <= i < count), owned by the result. */
+/* Image i (0 <= i < count), owned by the result; NULL when i is out of range. */
 VAR_API const var_image *var_result_image(const var_result *result, int i);
 /* Seed that produced image i. */
 VAR_API uint64_t var_result_seed(const var_result *result, int i);
-/* The parameters, model and seed of image i as one line, e.g.
- * "VAR inpaint var_d16 seed=7 cfg=4 top_k=900 top_p=0.95 class=-1". Owned by the result. */
+/* The operation, model and parameters of image i as one line, e.g.
+ * "VAR inpaint var_d16 seed=7 cfg=4 top_k=900 top_p=0.95 more_smooth=0 class=-1"
+ * (class=207 "golden retriever" for a class). Owned by the result. */
 VAR_API const char *var_result_description(const var_result *result, int i);
 VAR_API void var_result_free(var_result *result);
 
-/* In-paints the masked area of `image` (mask: width x height bytes, row stride
- * mask_stride; 255 = regenerate).  Pixels whose mask is 0 are bit-identical to the
- * input in every result. */
-VAR_API var_status var_inpaint(var_model *model, const var_image *image, const uint8_t *mask, int mask_stride,
+/* Progress and cancel for the calls below: `fraction` runs once from 0 to 1 over
+ * the whole call (all variants and windows); a cancel (var_ctx_cancel or a
+ * non-zero return of the progress callback) makes the call return
+ * VAR_ERR_CANCELLED with *out NULL.  On any failure *out is NULL. */
+
+/* In-paints the masked area of `image`.  The model works on a square context
+ * window around the mask's bounding box (the box plus context_margin, squared,
+ * kept inside the image where possible), resampled to its native size (Lanczos-3,
+ * antialiased when shrinking); tokens whose cell holds a masked pixel (after
+ * growing the mask by mask_grow) are regenerated, the others are kept from the
+ * image; the result is resampled back and blended with the mask.  Pixels whose
+ * mask is 0 are bit-identical to the input in every result, alpha included;
+ * regenerated pixels become opaque in proportion to the mask.  An empty mask
+ * (all 0) is an error (VAR_ERR_INVALID_ARGUMENT), as is a mask whose size differs
+ * from the image's (VAR_ERR_SHAPE). */
+VAR_API var_status var_inpaint(var_model *model, const var_image *image, const var_mask *mask,
                                const var_edit_params *params, var_result **out);
 
 /* Out-paints: extends `image` by the given margins (pixels, >= 0) and generates the
- * new area; results are (left+width+right) x (top+height+bottom).  With all margins
- * 0, the transparent pixels (alpha 0) of `image` are filled instead. */
+ * new area; results are (left+width+right) x (top+height+bottom), with the input
+ * copied unchanged at (left, top).  With all margins 0, the transparent pixels
+ * (alpha 0) of `image` are filled instead (nothing to fill is an error).
+ * Strategy: square windows of about the known area's size (between 1x and 2x the
+ * model's size, never larger than the canvas) on a grid with half-window overlap
+ * cover the canvas; they run nearest-first from the known pixels, each keeping the
+ * tokens of everything already known (the input and earlier windows' results) and
+ * regenerating only cells that still hold unknown pixels, so any canvas size works. */
 VAR_API var_status var_outpaint(var_model *model, const var_image *image, int left, int top, int right,
                                 int bottom, const var_edit_params *params, var_result **out);
 
-/* Class-conditional generation at the model's native size. */
+/* Class-conditional (class_label >= 0) or unconditional generation at the model's
+ * native size; opaque images. */
 VAR_API var_status var_generate(var_model *model, const var_edit_params *params, var_result **out);
 
 /* ------------------------------------------------------------------------- */
@@ -324,8 +373,11 @@ VAR_API var_status var_generate(var_model *model, const var_edit_params *params,
 VAR_API int var_imagenet_n_classes(void);
 /* English name of class i, e.g. 207 -> "golden retriever"; NULL when out of range. */
 VAR_API const char *var_imagenet_class_name(int index);
-/* Index of the class whose name matches `name` (case-insensitive; a unique
- * prefix or any comma-separated synonym matches), -1 when none or ambiguous. */
+/* All names of class i, comma-separated ("tench, Tinca tinca"); NULL when out of range. */
+VAR_API const char *var_imagenet_class_synonyms(int index);
+/* Index of the class whose name matches `name` (case-insensitive, '_' = ' '): an
+ * exact name or synonym first (a class's main name wins over another's synonym),
+ * else a prefix of exactly one class's names; -1 when none or ambiguous. */
 VAR_API int var_imagenet_class_find(const char *name);
 
 #ifdef __cplusplus

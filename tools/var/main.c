@@ -11,8 +11,17 @@ static void usage(FILE *fp)
           "usage: var COMMAND [ARGS]\n"
           "\n"
           "commands:\n"
-          "  inspect FILE [--tensors]   print a checkpoint's derived configuration (and its tensors)\n"
-          "  version                    print the library version\n"
+          "  generate [--class NAME]             draw an ImageNet class at the model's size\n"
+          "  inpaint IMAGE --mask MASK           fill the masked area of an image (any size)\n"
+          "  outpaint IMAGE --extend L,T,R,B     extend the canvas and fill the new area\n"
+          "  edit IMAGE --mask MASK --class NAME redraw the masked area as a class\n"
+          "  classes [TEXT]                      list the class names (or search them)\n"
+          "  inspect FILE [--tensors]            print a checkpoint's derived configuration (and its tensors)\n"
+          "  version                             print the library version\n"
+          "\n"
+          "Models are read from --model-dir, else $VAR_MODEL_DIR, else ~/.local/share/libvar/models:\n"
+          "put vae_ch160v4096z32.pth and var_d16.pth (or d20, d24, d30, d36) from\n"
+          "https://huggingface.co/FoundationVision/var there.\n"
           "\n"
           "Run `var COMMAND --help` for a command's options.\n");
 }
@@ -24,6 +33,11 @@ int main(int argc, char **argv)
     return argc < 2 ? 2 : 0;
   }
   if (!strcmp(argv[1], "inspect")) return cmd_inspect(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "generate")) return cmd_generate(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "inpaint")) return cmd_inpaint(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "outpaint")) return cmd_outpaint(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "edit")) return cmd_edit(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "classes")) return cmd_classes(argc - 1, argv + 1);
   if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
     printf("libvar %s\n", var_version());
     return 0;

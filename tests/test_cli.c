@@ -1,0 +1,309 @@
+/* test_cli.c — the `var` command: PNG reading/writing (png_io.c) and the
+ * messages and exit codes of the editing commands, by running the binary. */
+#include "test_support.h"
+
+#include "png_io.h"
+#include "var.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef VAR_EXE
+#error "VAR_EXE must name the built var binary"
+#endif
+
+static char tmp[256];
+
+static const char *tmp_path(const char *name)
+{
+  static char buf[4][512];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
+  return buf[k];
+}
+
+/* Runs `var ARGS` (stderr merged); returns the exit code and the output in out. */
+static int run_var(const char *args, char *out, size_t size)
+{
+  char cmd[2048];
+  FILE *p;
+  size_t n;
+  int status;
+  snprintf(cmd, sizeof cmd, "env -u VAR_MODEL_DIR HOME=%s XDG_DATA_HOME= %s %s 2>&1", tmp, VAR_EXE, args);
+  p = popen(cmd, "r");
+  if (!p) return -1;
+  n = fread(out, 1, size - 1, p);
+  out[n] = '\0';
+  status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+  FILE *f = fopen(path, "wb");
+  CU_ASSERT_FATAL(f != NULL);
+  fwrite(data, 1, n, f);
+  fclose(f);
+}
+
+static var_image make_image(int w, int h)
+{
+  var_image im;
+  int i;
+  im.width = w;
+  im.height = h;
+  im.stride = 4 * w;
+  im.data = malloc((size_t)4 * w * h);
+  for (i = 0; i < 4 * w * h; i++) im.data[i] = (uint8_t)(i * 37 + i / 7);
+  return im;
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n)
+{
+  uint32_t c = 0xFFFFFFFFu;
+  size_t i;
+  int k;
+  for (i = 0; i < n; i++) {
+    c ^= p[i];
+    for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+/* ---- png_io --------------------------------------------------------------------------- */
+
+static void test_png_round_trip(void)
+{
+  var_image im = make_image(37, 11), back;
+  char err[512];
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("rt.png"), &im, "VAR test seed=1", err, sizeof err) == 0);
+  CU_ASSERT_FATAL(png_read_rgba(tmp_path("rt.png"), &back, err, sizeof err) == 0);
+  CU_ASSERT(back.width == 37 && back.height == 11 && back.stride == 4 * 37);
+  CU_ASSERT(memcmp(im.data, back.data, (size_t)4 * 37 * 11) == 0);
+  /* the parameters travel in a tEXt chunk: keyword, NUL, text */
+  {
+    static const char want[] = "tEXtparameters\0VAR test seed=1";
+    FILE *f = fopen(tmp_path("rt.png"), "rb");
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f), i;
+    int found = 0;
+    fclose(f);
+    for (i = 0; i + sizeof want - 1 <= n && !found; i++) found = !memcmp(buf + i, want, sizeof want - 1);
+    CU_ASSERT(found);
+  }
+  free(back.data);
+  free(im.data);
+}
+
+static void test_png_errors(void)
+{
+  var_image im = make_image(64, 64), out;
+  char err[512];
+  FILE *f;
+  long size;
+  uint8_t *buf;
+  /* missing */
+  CU_ASSERT(png_read_rgba(tmp_path("missing.png"), &out, err, sizeof err) == -1);
+  CU_ASSERT(strstr(err, "cannot open") && strstr(err, "No such file"));
+  CU_ASSERT_PTR_NULL(out.data);
+  /* not a PNG */
+  write_file(tmp_path("text.png"), "hello, world\n", 13);
+  CU_ASSERT(png_read_rgba(tmp_path("text.png"), &out, err, sizeof err) == -1);
+  CU_ASSERT(strstr(err, "not a readable PNG") != NULL);
+  /* empty */
+  write_file(tmp_path("empty.png"), "", 0);
+  CU_ASSERT(png_read_rgba(tmp_path("empty.png"), &out, err, sizeof err) == -1);
+  /* truncated */
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("full.png"), &im, NULL, err, sizeof err) == 0);
+  f = fopen(tmp_path("full.png"), "rb");
+  fseek(f, 0, SEEK_END);
+  size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)size);
+  CU_ASSERT_FATAL(fread(buf, 1, (size_t)size, f) == (size_t)size);
+  fclose(f);
+  write_file(tmp_path("cut.png"), buf, (size_t)size / 2);
+  CU_ASSERT(png_read_rgba(tmp_path("cut.png"), &out, err, sizeof err) == -1);
+  CU_ASSERT(strstr(err, "cut.png") != NULL);
+  CU_ASSERT_PTR_NULL(out.data);
+  free(buf);
+  /* a valid header claiming 100000 x 100000 pixels (IHDR, empty IDAT, IEND): refused
+   * before any allocation */
+  {
+    uint8_t png[8 + 25 + 12 + 12] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+    put32(png + 8, 13);
+    memcpy(png + 12, "IHDR", 4);
+    put32(png + 16, 100000);
+    put32(png + 20, 100000);
+    png[24] = 8;   /* depth */
+    png[25] = 6;   /* RGBA */
+    put32(png + 29, crc32_of(png + 12, 17));
+    memcpy(png + 37, "IDAT", 4);
+    put32(png + 41, crc32_of(png + 37, 4));
+    memcpy(png + 49, "IEND", 4);
+    put32(png + 53, crc32_of(png + 49, 4));
+    write_file(tmp_path("huge.png"), png, sizeof png);
+    CU_ASSERT(png_read_rgba(tmp_path("huge.png"), &out, err, sizeof err) == -1);
+    CU_ASSERT(strstr(err, "100000x100000") != NULL);
+  }
+  /* a directory */
+  CU_ASSERT(png_read_rgba(tmp, &out, err, sizeof err) == -1);
+  /* unwritable output */
+  CU_ASSERT(png_write_rgba("/nonexistent-dir/x.png", &im, NULL, err, sizeof err) == -1);
+  CU_ASSERT(strstr(err, "cannot create") != NULL);
+  free(im.data);
+}
+
+static void test_png_mask(void)
+{
+  var_image im = make_image(4, 1);
+  var_mask m;
+  uint8_t *data;
+  char err[512];
+  static const uint8_t px[16] = { 255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 0, 255, 255, 255, 128 };
+  memcpy(im.data, px, 16);
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("mask.png"), &im, NULL, err, sizeof err) == 0);
+  CU_ASSERT_FATAL(png_read_mask(tmp_path("mask.png"), &m, &data, err, sizeof err) == 0);
+  CU_ASSERT(m.width == 4 && m.height == 1 && m.stride == 4);
+  CU_ASSERT_EQUAL(data[0], 255);   /* white */
+  CU_ASSERT_EQUAL(data[1], 0);     /* black */
+  CU_ASSERT_EQUAL(data[2], 0);     /* white but fully transparent */
+  CU_ASSERT_EQUAL(data[3], 128);   /* white, half transparent */
+  free(data);
+  CU_ASSERT(png_read_mask(tmp_path("missing.png"), &m, &data, err, sizeof err) == -1);
+  CU_ASSERT_PTR_NULL(data);
+  free(im.data);
+}
+
+/* ---- the binary ---------------------------------------------------------------------- */
+
+static void test_cli_usage(void)
+{
+  char out[8192];
+  CU_ASSERT_EQUAL(run_var("--help", out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "inpaint") && strstr(out, "outpaint") && strstr(out, "huggingface.co/FoundationVision/var"));
+  CU_ASSERT_EQUAL(run_var("inpaint --help", out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "--mask") && strstr(out, "--variants") && strstr(out, "--model-dir"));
+  CU_ASSERT_EQUAL(run_var("outpaint --help", out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "--extend") != NULL);
+  CU_ASSERT_EQUAL(run_var("generate --help", out, sizeof out), 0);
+  CU_ASSERT_EQUAL(run_var("edit --help", out, sizeof out), 0);
+  CU_ASSERT_EQUAL(run_var("inpaint", out, sizeof out), 2);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png", out, sizeof out), 2);               /* no mask */
+  CU_ASSERT(strstr(out, "--mask") != NULL);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 1,2,3", out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "X,Y,W,H") != NULL);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --top-p 7", out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "--top-p") != NULL);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --variants 0", out, sizeof out), 2);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --seed -3", out, sizeof out), 2);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --bogus 1", out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "unknown option --bogus") != NULL);
+  CU_ASSERT_EQUAL(run_var("edit a.png --rect 0,0,4,4", out, sizeof out), 2);   /* edit needs --class */
+  CU_ASSERT(strstr(out, "--class") != NULL);
+  CU_ASSERT_EQUAL(run_var("outpaint a.png --extend 1,2", out, sizeof out), 2);
+  CU_ASSERT_EQUAL(run_var("outpaint a.png --extend -1", out, sizeof out), 2);
+  CU_ASSERT_EQUAL(run_var("frobnicate", out, sizeof out), 2);
+}
+
+static void test_cli_file_errors(void)
+{
+  char out[8192], args[1024];
+  var_image im = make_image(20, 10), small = make_image(10, 10);
+  char err[512];
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("in.png"), &im, NULL, err, sizeof err) == 0);
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("small.png"), &small, NULL, err, sizeof err) == 0);
+  write_file(tmp_path("bad.png"), "GIF89a", 6);
+  snprintf(args, sizeof args, "inpaint %s --rect 0,0,2,2", tmp_path("nope.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "cannot open") && strstr(out, "nope.png"));
+  snprintf(args, sizeof args, "outpaint %s --extend 8", tmp_path("bad.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "not a readable PNG") != NULL);
+  snprintf(args, sizeof args, "inpaint %s --mask %s", tmp_path("in.png"), tmp_path("bad.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "mask:") != NULL);
+  snprintf(args, sizeof args, "inpaint %s --mask %s", tmp_path("in.png"), tmp_path("small.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "10x10") && strstr(out, "20x10"));
+  snprintf(args, sizeof args, "inpaint %s --rect 50,0,2,2", tmp_path("in.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "outside") != NULL);
+  snprintf(args, sizeof args, "inpaint %s --mask %s", tmp_path("huge.png"), tmp_path("huge.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "at most") != NULL);
+  free(im.data);
+  free(small.data);
+}
+
+/* Without models the commands say exactly what to download and where to put it. */
+static void test_cli_missing_model(void)
+{
+  char out[8192], args[1024];
+  snprintf(args, sizeof args, "generate --model-dir %s", tmp_path("no-such-dir"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "https://huggingface.co/FoundationVision/var/resolve/main/vae_ch160v4096z32.pth") != NULL);
+  CU_ASSERT(strstr(out, "var_d16.pth") != NULL);
+  CU_ASSERT(strstr(out, "no-such-dir") != NULL);
+  /* the default folder under $HOME */
+  CU_ASSERT_EQUAL(run_var("generate", out, sizeof out), 1);
+  CU_ASSERT(strstr(out, ".local/share/libvar/models") != NULL);
+  /* a named model that is not there */
+  snprintf(args, sizeof args, "generate --model-dir %s --model d30", GOLDEN_DIR("tiny"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "var_d30.pth") && strstr(out, "resolve/main/var_d30.pth") && strstr(out, "var_d2.pth"));
+}
+
+static void test_cli_classes(void)
+{
+  char out[65536];
+  CU_ASSERT_EQUAL(run_var("classes retriever", out, sizeof out), 0);
+  CU_ASSERT(strstr(out, " 207: golden retriever") != NULL);
+  CU_ASSERT_EQUAL(run_var("classes \"golden retriever\"", out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "picks this one") != NULL);
+  CU_ASSERT_EQUAL(run_var("classes zzzzqqq", out, sizeof out), 1);
+  CU_ASSERT_EQUAL(run_var("classes", out, sizeof out), 0);
+  CU_ASSERT(strstr(out, " 999: toilet tissue") != NULL);
+}
+
+static void test_setup(void)
+{
+  snprintf(tmp, sizeof tmp, "/tmp/var-test-cli-XXXXXX");
+  CU_ASSERT_FATAL(mkdtemp(tmp) != NULL);
+}
+
+static void test_teardown(void)
+{
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+  CU_ASSERT(system(cmd) == 0);
+}
+
+int main(void)
+{
+  static const test_case tests[] = {
+    { "setup", test_setup },
+    { "PNG round trip with parameters chunk", test_png_round_trip },
+    { "PNG errors: missing, not PNG, empty, truncated, huge, directory", test_png_errors },
+    { "PNG masks: luminance x alpha", test_png_mask },
+    { "var: help texts and usage errors", test_cli_usage },
+    { "var: unreadable and mismatched files", test_cli_file_errors },
+    { "var: missing model says what to download", test_cli_missing_model },
+    { "var classes", test_cli_classes },
+    { "teardown", test_teardown },
+    { NULL, NULL },
+  };
+  return run_suite("cli", tests);
+}
