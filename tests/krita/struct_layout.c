@@ -50,6 +50,13 @@ int main(void)
   BEGIN(var_image);
   FIELD(var_image, width); FIELD(var_image, height); FIELD(var_image, stride); FIELD(var_image, data);
   END();
+  BEGIN(var_mask);
+  FIELD(var_mask, width); FIELD(var_mask, height); FIELD(var_mask, stride); FIELD(var_mask, data);
+  END();
+  BEGIN(var_model_info);
+  FIELD(var_model_info, name); FIELD(var_model_info, image_size); FIELD(var_model_info, token_cell);
+  FIELD(var_model_info, num_classes); FIELD(var_model_info, schedule);
+  END();
   BEGIN(var_edit_params);
   FIELD(var_edit_params, sample); FIELD(var_edit_params, class_label); FIELD(var_edit_params, variants);
   FIELD(var_edit_params, context_margin); FIELD(var_edit_params, mask_grow);

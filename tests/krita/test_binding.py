@@ -113,6 +113,9 @@ class LibraryTest(unittest.TestCase):
         self.assertIsNone(L.imagenet_class_name(1000))
         self.assertIsNone(L.imagenet_class_name(-1))
         self.assertEqual(L.imagenet_class_find("Golden Retriever"), 207)
+        self.assertEqual(L.imagenet_class_synonyms(0), "tench, Tinca tinca")
+        self.assertEqual(L.imagenet_class_find("Tinca tinca"), 0)
+        self.assertIsNone(L.imagenet_class_synonyms(1000))
         self.assertEqual(L.imagenet_class_find("no such class at all"), -1)
 
     def test_edit_params_defaults(self):
@@ -170,6 +173,9 @@ class TinyModelTest(unittest.TestCase):
         cls.ctx.close()
 
     def test_info(self):
+        mi = self.model.info()
+        self.assertEqual((self.model.name, mi.image_size, mi.num_classes), ("var_d2", SIZE, 10))
+        self.assertEqual(mi.image_size, mi.token_cell * mi.schedule.patch_nums[-1])
         info = self.model.transformer_info()
         self.assertEqual((info.depth, info.num_classes, info.image_size), (2, 10, SIZE))
         self.assertEqual(info.schedule.patch_nums, [1, 2, 3, 4])
@@ -217,6 +223,9 @@ class TinyModelTest(unittest.TestCase):
             self.model.inpaint(b"\0" * 10, SIZE, SIZE, b"\0" * SIZE * SIZE)
         with self.assertRaises(L.VarError):
             self.model.inpaint(test_image(SIZE, SIZE), SIZE, SIZE, b"\0" * 5)
+        with self.assertRaises(L.VarError) as cm:
+            self.model.inpaint(test_image(SIZE, SIZE), SIZE, SIZE, bytes(SIZE * SIZE))
+        self.assertEqual(cm.exception.status, L.Status.INVALID_ARGUMENT, "empty mask")
 
     def test_outpaint_margins(self):
         w, h, left, top, right, bottom = 48, 40, 8, 16, 8, 8

@@ -75,6 +75,7 @@ class Job:
     def __init__(self, doc, settings: Settings):
         self.doc = doc
         self.settings = settings
+        self.used = ""  # "var_d16 on cpu", once run
 
     def run(self, engine: Engine, on_progress: Optional[ProgressFn] = None,
             on_stage: Optional[Callable[[str], None]] = None) -> list[libvar.ResultImage]:
@@ -82,6 +83,7 @@ class Job:
         on_stage(text) is told when a (slow) model load starts."""
         s = self.settings
         model = engine.model(s.model_dir, s.model_name, s.backend, on_stage)
+        self.used = f"{model.name} on {engine.backend_name}"
         engine.set_progress(on_progress)
         try:
             engine.raise_if_cancelled()

@@ -29,6 +29,9 @@ from typing import Callable, Optional, Sequence
 
 VAR_MAX_DIMS = 8
 VAR_MAX_SCALES = 32
+VAR_MAX_IMAGE_SIDE = 32768
+VAR_MAX_IMAGE_PIXELS = 1 << 27
+VAR_MAX_VARIANTS = 64
 
 
 class Status(enum.IntEnum):
@@ -170,6 +173,25 @@ class VarImage(ctypes.Structure):
     ]
 
 
+class VarMask(ctypes.Structure):
+    _fields_ = [
+        ("width", ctypes.c_int),
+        ("height", ctypes.c_int),
+        ("stride", ctypes.c_int),
+        ("data", ctypes.POINTER(ctypes.c_uint8)),
+    ]
+
+
+class VarModelInfo(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("image_size", ctypes.c_int),
+        ("token_cell", ctypes.c_int),
+        ("num_classes", ctypes.c_int),
+        ("schedule", VarSchedule),
+    ]
+
+
 class VarEditParams(ctypes.Structure):
     _fields_ = [
         ("sample", VarSampleParams),
@@ -191,6 +213,8 @@ STRUCTS = {
     "var_transformer_info": VarTransformerInfo,
     "var_sample_params": VarSampleParams,
     "var_image": VarImage,
+    "var_mask": VarMask,
+    "var_model_info": VarModelInfo,
     "var_edit_params": VarEditParams,
 }
 
@@ -202,7 +226,6 @@ _pp = ctypes.POINTER(ctypes.c_void_p)  # out-parameters of *_new / *_load
 _st = c_enum
 _i32p = ctypes.POINTER(ctypes.c_int32)
 _fp = ctypes.POINTER(ctypes.c_float)
-_u8p = ctypes.POINTER(ctypes.c_uint8)
 
 # name: (restype, argtypes), in var.h order.
 PROTOTYPES = {
@@ -245,13 +268,14 @@ PROTOTYPES = {
     "var_model_vqvae": (_p, [_p]),
     "var_model_transformer": (_p, [_p]),
     "var_default_model_dir": (ctypes.c_char_p, []),
+    "var_model_get_info": (_st, [_p, ctypes.POINTER(VarModelInfo)]),
     "var_edit_params_default": (None, [ctypes.POINTER(VarEditParams)]),
     "var_result_count": (ctypes.c_int, [_p]),
     "var_result_image": (ctypes.POINTER(VarImage), [_p, ctypes.c_int]),
     "var_result_seed": (ctypes.c_uint64, [_p, ctypes.c_int]),
     "var_result_description": (ctypes.c_char_p, [_p, ctypes.c_int]),
     "var_result_free": (None, [_p]),
-    "var_inpaint": (_st, [_p, ctypes.POINTER(VarImage), _u8p, ctypes.c_int, ctypes.POINTER(VarEditParams), _pp]),
+    "var_inpaint": (_st, [_p, ctypes.POINTER(VarImage), ctypes.POINTER(VarMask), ctypes.POINTER(VarEditParams), _pp]),
     "var_outpaint": (
         _st,
         [_p, ctypes.POINTER(VarImage), ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
@@ -260,6 +284,7 @@ PROTOTYPES = {
     "var_generate": (_st, [_p, ctypes.POINTER(VarEditParams), _pp]),
     "var_imagenet_n_classes": (ctypes.c_int, []),
     "var_imagenet_class_name": (ctypes.c_char_p, [ctypes.c_int]),
+    "var_imagenet_class_synonyms": (ctypes.c_char_p, [ctypes.c_int]),
     "var_imagenet_class_find": (ctypes.c_int, [ctypes.c_char_p]),
 }
 
@@ -412,6 +437,12 @@ def imagenet_class_names() -> list[str]:
 def imagenet_class_name(index: int) -> Optional[str]:
     name = lib().var_imagenet_class_name(index)
     return None if name is None else _s(name)
+
+
+def imagenet_class_synonyms(index: int) -> Optional[str]:
+    """All names of a class, comma-separated ("tench, Tinca tinca")."""
+    names = lib().var_imagenet_class_synonyms(index)
+    return None if names is None else _s(names)
 
 
 def imagenet_class_find(name: str) -> int:
@@ -671,6 +702,16 @@ class Model:
         except Exception:
             pass
 
+    def info(self) -> VarModelInfo:
+        """Name, native size, token cell, number of classes and schedule (var_model_get_info)."""
+        info = VarModelInfo()
+        _check(lib().var_model_get_info(self.handle, ctypes.byref(info)), self.ctx.handle)
+        return info
+
+    @property
+    def name(self) -> str:
+        return _s(self.info().name)
+
     def transformer_info(self) -> VarTransformerInfo:
         info = VarTransformerInfo()
         _check(lib().var_transformer_get_info(lib().var_model_transformer(self.handle), ctypes.byref(info)),
@@ -700,8 +741,9 @@ class Model:
         if len(mask) != width * height:
             raise VarError(Status.INVALID_ARGUMENT, f"mask of {len(mask)} bytes does not fit {width}x{height}")
         mbuf = (ctypes.c_uint8 * len(mask)).from_buffer_copy(mask)
+        vmask = VarMask(width, height, width, ctypes.cast(mbuf, ctypes.POINTER(ctypes.c_uint8)))
         params = params if params is not None else edit_params()
-        return self._run(lib().var_inpaint, ctypes.byref(img), mbuf, width, ctypes.byref(params))
+        return self._run(lib().var_inpaint, ctypes.byref(img), ctypes.byref(vmask), ctypes.byref(params))
 
     def outpaint(self, rgba: bytes, width: int, height: int, left: int = 0, top: int = 0,
                  right: int = 0, bottom: int = 0, params: Optional[VarEditParams] = None) -> list[ResultImage]:
@@ -736,6 +778,6 @@ def checkpoint_tensors(ctx: Context, path: str) -> list[tuple[str, str, tuple[in
 __all__: Sequence[str] = [
     "Status", "LogLevel", "DType", "VarError", "LibraryNotFound", "Context", "Model", "ResultImage",
     "Progress", "load_library", "version", "strerror", "backends_available", "default_model_dir",
-    "imagenet_class_names", "imagenet_class_name", "imagenet_class_find", "edit_params",
+    "imagenet_class_names", "imagenet_class_name", "imagenet_class_synonyms", "imagenet_class_find", "edit_params",
     "sample_params_default", "schedule_for_image_size", "schedule_parse", "checkpoint_tensors",
 ]

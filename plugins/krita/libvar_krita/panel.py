@@ -181,7 +181,8 @@ class VarPanel(QWidget):
         names = libvar.imagenet_class_names()
         self.class_box.addItem(UNCONDITIONAL, -1)
         for i, name in enumerate(names):
-            self.class_box.addItem(f"{i}: {name}", i)
+            # every synonym is searchable: "Tinca" finds "0: tench, Tinca tinca"
+            self.class_box.addItem(f"{i}: {libvar.imagenet_class_synonyms(i) or name}", i)
         completer = QCompleter(self.class_box.model(), self.class_box)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
         completer.setFilterMode(Qt.MatchContains)
@@ -331,7 +332,8 @@ class VarPanel(QWidget):
         seconds = time.monotonic() - self._started
         self.progress.setValue(1000)
         n = len(layers)
-        self.show_message(f"{job.title}: {n} layer{'s' if n != 1 else ''} added in {seconds:.1f} s.")
+        self.show_message(f"{job.title}: {n} layer{'s' if n != 1 else ''} added in {seconds:.1f} s"
+                          f" ({job.used}).")
         self.job_done.emit(job.kind, layers)
 
     def _on_failed(self, message: str) -> None:
