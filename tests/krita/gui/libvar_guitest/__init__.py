@@ -11,7 +11,6 @@ import traceback
 
 from krita import Extension, Krita
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QApplication
 
 W = H = 192
 STEP_MS = 500
