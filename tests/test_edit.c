@@ -278,6 +278,29 @@ static void test_inpaint_token_aligned(void)
   free(im.data);
 }
 
+/* Two selections far apart: each gets its own window at its own scale. */
+static void test_inpaint_two_areas(void)
+{
+  var_image im = new_image(1200, 900);
+  mask_buf mb = new_mask(1200, 900);
+  var_edit_params p = params_n(2, 3);
+  var_result *r = NULL;
+  trace_log *log = calloc(1, sizeof *log);
+  mask_rect(&mb, 30, 40, 20, 20, 1);
+  mask_rect(&mb, 1100, 800, 40, 30, 0);
+  var_model_set_trace(fake256, log_trace, log);
+  CU_ASSERT_FATAL(var_inpaint(fake256, &im, &mb.m, &p, &r) == VAR_OK);
+  var_model_set_trace(fake256, NULL, NULL);
+  CU_ASSERT_EQUAL(log->n, 4);   /* 2 areas x 2 variants */
+  CU_ASSERT(log->win_size < 256);   /* the last one: a small window, enlarged for the model */
+  CU_ASSERT_EQUAL(check_result(&im, &mb.m, var_result_image(r, 0)), 0);
+  CU_ASSERT_EQUAL(check_result(&im, &mb.m, var_result_image(r, 1)), 0);
+  var_result_free(r);
+  free(log);
+  free(mb.data);
+  free(im.data);
+}
+
 static void test_inpaint_bad_input(void)
 {
   var_image im = new_image(32, 20), bad;
@@ -735,6 +758,7 @@ int main(void)
     { "setup (synthetic models)", test_setup },
     { "in-paint: outside-mask pixels bit-identical, many sizes and masks", test_inpaint_keeps_outside },
     { "in-paint: token-aligned rectangle at model size", test_inpaint_token_aligned },
+    { "in-paint: far-apart selections in separate windows", test_inpaint_two_areas },
     { "in-paint: bad input gives clear errors", test_inpaint_bad_input },
     { "variants: seeds and equality with single runs", test_variants },
     { "progress: one monotonic fraction over the job", test_progress },

@@ -456,6 +456,85 @@ static void test_keep_mask_covers(void)
   }
 }
 
+static void fill_box(uint8_t *m, int W, int x0, int y0, int w, int h)
+{
+  int x, y;
+  for (y = y0; y < y0 + h; y++)
+    for (x = x0; x < x0 + w; x++) m[y * W + x] = 200;
+}
+
+static int clipped_windows_overlap(var_rect a, var_rect b, int W, int H, int S)
+{
+  var_window wa = var_window_for_mask_box(a, W, H, S, -1), wb = var_window_for_mask_box(b, W, H, S, -1);
+  var_rect img = { 0, 0, W, H }, ra = { wa.x, wa.y, wa.size, wa.size }, rb = { wb.x, wb.y, wb.size, wb.size }, t;
+  var_rect_intersect(ra, img, &ra);
+  var_rect_intersect(rb, img, &rb);
+  return var_rect_intersect(ra, rb, &t);
+}
+
+/* Far-apart selections get a window each; near ones share; windows never overlap. */
+static void test_mask_clusters(void)
+{
+  const int W = 2000, H = 1500, S = 256;
+  uint8_t *m = calloc((size_t)W * H, 1);
+  var_rect *b;
+  int n, t;
+  CU_ASSERT_FATAL(var_mask_clusters(ctx, m, W, W, H, S, -1, &b, &n) == VAR_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  var_free(b);
+  fill_box(m, W, 100, 100, 30, 20);
+  fill_box(m, W, 1500, 1200, 10, 10);
+  CU_ASSERT_FATAL(var_mask_clusters(ctx, m, W, W, H, S, -1, &b, &n) == VAR_OK);
+  CU_ASSERT_FATAL(n == 2);
+  CU_ASSERT(b[0].x == 100 && b[0].y == 100 && b[0].w == 30 && b[0].h == 20);
+  CU_ASSERT(b[1].x == 1500 && b[1].y == 1200 && b[1].w == 10 && b[1].h == 10);
+  var_free(b);
+  /* a third selection next to the first joins it */
+  fill_box(m, W, 140, 110, 5, 5);
+  CU_ASSERT_FATAL(var_mask_clusters(ctx, m, W, W, H, S, -1, &b, &n) == VAR_OK);
+  CU_ASSERT_FATAL(n == 2);
+  CU_ASSERT(b[0].x == 100 && b[0].y == 100 && b[0].w == 45 && b[0].h == 20);
+  var_free(b);
+  /* a big explicit margin makes every window overlap */
+  CU_ASSERT_FATAL(var_mask_clusters(ctx, m, W, W, H, S, 2000, &b, &n) == VAR_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  var_free(b);
+  /* very many specks: one area */
+  memset(m, 0, (size_t)W * H);
+  for (t = 0; t < 400; t++) m[(t / 20) * 70 * W + (t % 20) * 95] = 1;
+  CU_ASSERT_FATAL(var_mask_clusters(ctx, m, W, W, H, S, -1, &b, &n) == VAR_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT(b[0].x == 0 && b[0].y == 0 && b[0].w == 19 * 95 + 1 && b[0].h == 19 * 70 + 1);
+  var_free(b);
+  free(m);
+  /* random masks: every masked pixel in exactly one box, windows pairwise disjoint */
+  for (t = 0; t < 60; t++) {
+    int w = rnd_in(1, 1500), h = rnd_in(1, 1500), k, i, j, x, y, lost = 0, twice = 0, overlap = 0;
+    uint8_t *mm = calloc((size_t)w * h, 1);
+    for (k = rnd_in(1, 12); k > 0; k--) {
+      int bw = rnd_in(1, 1 + w / 8), bh = rnd_in(1, 1 + h / 8);
+      fill_box(mm, w, rnd_in(0, w - bw), rnd_in(0, h - bh), bw, bh);
+    }
+    CU_ASSERT_FATAL(var_mask_clusters(ctx, mm, w, w, h, S, -1, &b, &n) == VAR_OK);
+    CU_ASSERT(n >= 1);
+    for (y = 0; y < h; y++)
+      for (x = 0; x < w; x++) {
+        int in = 0;
+        if (!mm[y * w + x]) continue;
+        for (i = 0; i < n; i++) in += x >= b[i].x && x < b[i].x + b[i].w && y >= b[i].y && y < b[i].y + b[i].h;
+        lost += in == 0;
+        twice += in > 1;
+      }
+    for (i = 0; i < n; i++)
+      for (j = i + 1; j < n; j++) overlap += clipped_windows_overlap(b[i], b[j], w, h, S);
+    CU_ASSERT_EQUAL(lost, 0);
+    CU_ASSERT_EQUAL(twice, 0);
+    CU_ASSERT_EQUAL(overlap, 0);
+    var_free(b);
+    free(mm);
+  }
+}
+
 static void test_outpaint_windows(void)
 {
   int t;
@@ -559,6 +638,7 @@ int main(void)
     { "in-paint window choice", test_window_for_box },
     { "keep-mask: token-aligned rectangle and growth", test_keep_mask_aligned },
     { "keep-mask: every masked pixel regenerated, no empty cell", test_keep_mask_covers },
+    { "in-paint areas: separate windows for far-apart selections", test_mask_clusters },
     { "out-paint windows cover the canvas nearest-first", test_outpaint_windows },
     { "ImageNet class names and lookup", test_class_names },
     { "teardown", test_teardown },

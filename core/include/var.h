@@ -340,7 +340,8 @@ VAR_API void var_result_free(var_result *result);
 /* In-paints the masked area of `image`.  The model works on a square context
  * window around the mask's bounding box (the box plus context_margin, squared,
  * kept inside the image where possible), resampled to its native size (Lanczos-3,
- * antialiased when shrinking); tokens whose cell holds a masked pixel (after
+ * antialiased when shrinking); selections far enough apart that their windows do
+ * not overlap get a window each.  Tokens whose cell holds a masked pixel (after
  * growing the mask by mask_grow) are regenerated, the others are kept from the
  * image; the result is resampled back and blended with the mask.  Pixels whose
  * mask is 0 are bit-identical to the input in every result, alpha included;

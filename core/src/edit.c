@@ -246,19 +246,28 @@ static void copy_image(var_image *dst, const var_image *src)
 
 /* ---- in-paint --------------------------------------------------------------------- */
 
+/* One separately windowed area of an in-paint mask. */
+typedef struct inpaint_area {
+  var_rect box;
+  var_window win;
+  int32_t *tokens;    /* L: the window's own tokens */
+  float *keep;        /* h x h */
+} inpaint_area;
+
 var_status var_inpaint(var_model *model, const var_image *image, const var_mask *mask,
                        const var_edit_params *params, var_result **out)
 {
   var_edit_params def;
   var_ctx *ctx;
   var_result *res = NULL;
-  var_rect bbox;
-  var_window win;
+  var_rect bbox, *boxes = NULL;
+  inpaint_area *areas = NULL;
   edit_job job;
   work w;
-  int margin, grow, v, S, n_gen = 0;
+  int v, k, S, n_areas = 0;
   var_status st;
 
+  memset(&w, 0, sizeof w);
   st = begin_call(model, "var_inpaint", out, &params, &def);
   if (st != VAR_OK) return st;
   ctx = model->ctx;
@@ -274,41 +283,61 @@ var_status var_inpaint(var_model *model, const var_image *image, const var_mask 
   if (!var_mask_bbox(mask->data, (size_t)mask->stride, mask->width, mask->height, &bbox))
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "the mask is empty (all 0): there is nothing to in-paint");
 
-  margin = params->context_margin >= 0 ? params->context_margin
-                                       : var_window_auto_margin(bbox.w > bbox.h ? bbox.w : bbox.h, S);
-  win = var_window_for_box(bbox, image->width, image->height, margin);
-  grow = params->mask_grow >= 0 ? params->mask_grow : var_window_auto_grow(win, S, model->cell);
-  var_log(ctx, VAR_LOG_INFO, "inpaint: mask box %dx%d at (%d,%d), window %d px at (%d,%d), grow %d px", bbox.w,
-          bbox.h, bbox.x, bbox.y, win.size, win.x, win.y, grow);
-
-  st = work_alloc(model, &w);
+  st = var_mask_clusters(ctx, mask->data, (size_t)mask->stride, mask->width, mask->height, S, params->context_margin,
+                         &boxes, &n_areas);
+  if (st == VAR_OK) st = var_calloc(ctx, (size_t)n_areas, sizeof *areas, (void **)&areas);
+  if (st == VAR_OK) st = work_alloc(model, &w);
   if (st == VAR_OK) st = var_result_new(ctx, params->variants, image->width, image->height, &res);
   if (st != VAR_OK) goto done;
-  job_init(&job, model, params->variants, 1 + params->variants * (gen_steps(model) + 1));
+  job_init(&job, model, params->variants, n_areas * (1 + params->variants * (gen_steps(model) + 1)));
   if ((st = job_step(&job, 0, "encode")) != VAR_OK) goto done;
-  st = var_image_to_model(ctx, image, win, S, w.in);
-  if (st == VAR_OK) st = job_call_encode(&job, w.in, w.tokens);
-  if (st == VAR_OK)
-    st = var_window_keep_mask(ctx, mask->data, (size_t)mask->stride, image->width, image->height, bbox, win, S,
-                              model->cell, grow, w.keep, &n_gen);
-  if (st != VAR_OK) goto done;
-  var_log(ctx, VAR_LOG_INFO, "inpaint: %d of %d tokens regenerated", n_gen, model->grid * model->grid);
+
+  /* every area is encoded from the input: the windows are disjoint, so they do not see each other's results */
+  for (k = 0; k < n_areas; k++) {
+    inpaint_area *a = &areas[k];
+    int grow, n_gen = 0;
+    a->box = boxes[k];
+    a->win = var_window_for_mask_box(a->box, image->width, image->height, S, params->context_margin);
+    grow = params->mask_grow >= 0 ? params->mask_grow : var_window_auto_grow(a->win, S, model->cell);
+    st = var_alloc(ctx, sizeof(int32_t) * (size_t)model->n_tokens, (void **)&a->tokens);
+    if (st == VAR_OK) st = var_alloc(ctx, sizeof(float) * (size_t)model->grid * model->grid, (void **)&a->keep);
+    if (st == VAR_OK) st = var_image_to_model(ctx, image, a->win, S, w.in);
+    if (st == VAR_OK) st = job_call_encode(&job, w.in, a->tokens);
+    if (st == VAR_OK)
+      st = var_window_keep_mask(ctx, mask->data, (size_t)mask->stride, image->width, image->height, a->box, a->win,
+                                S, model->cell, grow, a->keep, &n_gen);
+    if (st != VAR_OK) goto done;
+    var_log(ctx, VAR_LOG_INFO,
+            "inpaint area %d/%d: mask box %dx%d at (%d,%d), window %d px at (%d,%d), grow %d px, %d of %d tokens "
+            "regenerated", k + 1, n_areas, a->box.w, a->box.h, a->box.x, a->box.y, a->win.size, a->win.x, a->win.y,
+            grow, n_gen, model->grid * model->grid);
+  }
   for (v = 0; v < params->variants; v++) {
     var_sample_params sp = params->sample;
     var_image *dst = var_result_image_mut(res, v);
     sp.seed = params->sample.seed + (uint64_t)v;
     job.variant = v;
-    st = job_call_generate(&job, &sp, params->class_label, w.tokens, w.keep, w.out_tokens, w.gen, gen_steps(model));
-    if (st != VAR_OK) goto done;
-    trace(model, "inpaint", v, 0, sp.seed, win, w.tokens, w.keep, w.out_tokens, w.gen);
     copy_image(dst, image);
-    st = var_image_paste_model(ctx, dst, mask->data, (size_t)mask->stride, bbox, win, S, w.gen);
-    if (st == VAR_OK) st = job_step(&job, 1, v + 1 < params->variants ? "generate" : "done");
-    if (st != VAR_OK) goto done;
+    for (k = 0; k < n_areas; k++) {
+      inpaint_area *a = &areas[k];
+      st = job_call_generate(&job, &sp, params->class_label, a->tokens, a->keep, w.out_tokens, w.gen,
+                             gen_steps(model));
+      if (st != VAR_OK) goto done;
+      trace(model, "inpaint", v, k, sp.seed, a->win, a->tokens, a->keep, w.out_tokens, w.gen);
+      st = var_image_paste_model(ctx, dst, mask->data, (size_t)mask->stride, a->box, a->win, S, w.gen);
+      if (st == VAR_OK) st = job_step(&job, 1, "composite");
+      if (st != VAR_OK) goto done;
+    }
     var_result_set(res, v, sp.seed, "inpaint", model->name, model->num_classes, params);
   }
 done:
   work_free(&w);
+  for (k = 0; areas && k < n_areas; k++) {
+    var_free(areas[k].tokens);
+    var_free(areas[k].keep);
+  }
+  var_free(areas);
+  var_free(boxes);
   if (st != VAR_OK) {
     var_result_free(res);
     return st;

@@ -40,6 +40,147 @@ var_window var_window_for_box(var_rect bbox, int W, int H, int margin)
   return win;
 }
 
+var_window var_window_for_mask_box(var_rect bbox, int W, int H, int S, int margin)
+{
+  if (margin < 0) margin = var_window_auto_margin(imax(bbox.w, bbox.h), S);
+  return var_window_for_box(bbox, W, H, margin);
+}
+
+static int find_root(int32_t *parent, int32_t i)
+{
+  while (parent[i] != i) {
+    parent[i] = parent[parent[i]];
+    i = parent[i];
+  }
+  return i;
+}
+
+static void unite(int32_t *parent, int32_t a, int32_t b)
+{
+  a = find_root(parent, a);
+  b = find_root(parent, b);
+  if (a != b) parent[a < b ? b : a] = a < b ? a : b;
+}
+
+static var_rect rect_union(var_rect a, var_rect b)
+{
+  var_rect r;
+  int x1 = imax(a.x + a.w, b.x + b.w), y1 = imax(a.y + a.h, b.y + b.h);
+  r.x = imin(a.x, b.x);
+  r.y = imin(a.y, b.y);
+  r.w = x1 - r.x;
+  r.h = y1 - r.y;
+  return r;
+}
+
+static int windows_overlap(var_rect a, var_rect b, int W, int H, int S, int margin)
+{
+  var_window wa = var_window_for_mask_box(a, W, H, S, margin), wb = var_window_for_mask_box(b, W, H, S, margin);
+  var_rect img = { 0, 0, W, H }, ra = { wa.x, wa.y, wa.size, wa.size }, rb = { wb.x, wb.y, wb.size, wb.size }, t;
+  /* only the parts inside the image matter: padding is never written */
+  var_rect_intersect(ra, img, &ra);
+  var_rect_intersect(rb, img, &rb);
+  return var_rect_intersect(ra, rb, &t);
+}
+
+static int cmp_rect(const void *pa, const void *pb)
+{
+  const var_rect *a = pa, *b = pb;
+  if (a->y != b->y) return a->y < b->y ? -1 : 1;
+  return a->x < b->x ? -1 : a->x > b->x;
+}
+
+var_status var_mask_clusters(var_ctx *ctx, const uint8_t *mask, size_t stride, int W, int H, int S, int margin,
+                             var_rect **boxes, int *n)
+{
+  int gs = imax(1, (imax(W, H) + 511) / 512), GW = (W + gs - 1) / gs, GH = (H + gs - 1) / gs, x, y, i, j, nb = 0, merged;
+  int32_t *parent = NULL, *slot = NULL;
+  uint8_t *occ = NULL;
+  var_rect *b = NULL, all;
+  var_status st;
+
+  *boxes = NULL;
+  *n = 0;
+  if (!var_mask_bbox(mask, stride, W, H, &all)) return VAR_OK;
+  st = var_alloc(ctx, sizeof(var_rect) * VAR_MAX_CLUSTERS, (void **)&b);
+  if (st == VAR_OK) st = var_calloc(ctx, (size_t)GW * GH, 1, (void **)&occ);
+  if (st == VAR_OK) st = var_alloc(ctx, sizeof(int32_t) * (size_t)GW * GH, (void **)&parent);
+  if (st == VAR_OK) st = var_alloc(ctx, sizeof(int32_t) * (size_t)GW * GH, (void **)&slot);
+  if (st != VAR_OK) goto done;
+  for (y = all.y; y < all.y + all.h; y++) {
+    const uint8_t *row = mask + (size_t)y * stride;
+    for (x = all.x; x < all.x + all.w; x++)
+      if (row[x]) occ[(y / gs) * GW + x / gs] = 1;
+  }
+  for (i = 0; i < GW * GH; i++) parent[i] = i;
+  for (y = 0; y < GH; y++)
+    for (x = 0; x < GW; x++) {
+      int c = y * GW + x;
+      if (!occ[c]) continue;
+      if (x > 0 && occ[c - 1]) unite(parent, c, c - 1);
+      if (y > 0) {
+        if (occ[c - GW]) unite(parent, c, c - GW);
+        if (x > 0 && occ[c - GW - 1]) unite(parent, c, c - GW - 1);
+        if (x < GW - 1 && occ[c - GW + 1]) unite(parent, c, c - GW + 1);
+      }
+    }
+  /* grid bounding box of each part */
+  for (i = 0; i < GW * GH; i++) slot[i] = -1;
+  for (y = 0; y < GH && nb <= VAR_MAX_CLUSTERS; y++)
+    for (x = 0; x < GW; x++) {
+      int c = y * GW + x, r;
+      var_rect cell = { x * gs, y * gs, gs, gs };
+      if (!occ[c]) continue;
+      r = find_root(parent, c);
+      if (slot[r] < 0) {
+        if (nb == VAR_MAX_CLUSTERS) {
+          nb++;
+          break;
+        }
+        slot[r] = nb;
+        b[nb++] = cell;
+      } else {
+        b[slot[r]] = rect_union(b[slot[r]], cell);
+      }
+    }
+  if (nb > VAR_MAX_CLUSTERS) {
+    b[0] = all;
+    nb = 1;
+  } else {
+    /* exact pixel boxes inside the grid boxes */
+    var_rect img = { 0, 0, W, H };
+    for (i = 0; i < nb; i++) {
+      var_rect t;
+      var_rect_intersect(b[i], img, &b[i]);
+      var_mask_bbox(mask + (size_t)b[i].y * stride + b[i].x, stride, b[i].w, b[i].h, &t);
+      t.x += b[i].x;
+      t.y += b[i].y;
+      b[i] = t;
+    }
+  }
+  /* merge while windows overlap (at most 64 boxes, so the simple way is fine) */
+  do {
+    merged = 0;
+    for (i = 0; i < nb && !merged; i++)
+      for (j = i + 1; j < nb && !merged; j++)
+        if (windows_overlap(b[i], b[j], W, H, S, margin)) {
+          b[i] = rect_union(b[i], b[j]);
+          b[j] = b[--nb];
+          merged = 1;
+        }
+  } while (merged);
+  qsort(b, (size_t)nb, sizeof *b, cmp_rect);
+  *boxes = b;
+  *n = nb;
+  b = NULL;
+done:
+  var_free(b);
+  var_free(occ);
+  var_free(parent);
+  var_free(slot);
+  return st;
+}
+
 int var_window_auto_grow(var_window win, int S, int cell)
 {
   /* a quarter of a token cell, in image pixels */

@@ -17,6 +17,22 @@ int var_window_auto_margin(int side, int S);
  * the image where it fits, centred on the image where it does not. */
 var_window var_window_for_box(var_rect bbox, int W, int H, int margin);
 
+/* The in-paint window of mask box `bbox`: margin -1 = automatic. */
+var_window var_window_for_mask_box(var_rect bbox, int W, int H, int S, int margin);
+
+/* Most separately windowed areas of one mask (more parts share one window). */
+#define VAR_MAX_CLUSTERS 64
+
+/* Splits a mask into areas that each get their own window, so that two small
+ * selections far apart are each worked on at their own scale instead of in one
+ * large, reduced window: the 8-connected parts of the mask (on a grid of at most
+ * 512 x 512 cells) are merged while their windows (var_window_for_mask_box)
+ * overlap, so the final windows are disjoint.  With more than VAR_MAX_CLUSTERS
+ * parts the whole mask is one area.  *boxes (var_alloc) gets the areas' mask
+ * bounding boxes, top to bottom; an empty mask gives *n = 0. */
+var_status var_mask_clusters(var_ctx *ctx, const uint8_t *mask, size_t stride, int W, int H, int S, int margin,
+                             var_rect **boxes, int *n);
+
 /* Automatic mask growth (image pixels) for a window: a quarter of a token cell. */
 int var_window_auto_grow(var_window win, int S, int cell);
 
