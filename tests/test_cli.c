@@ -266,6 +266,50 @@ static void test_cli_missing_model(void)
   CU_ASSERT(strstr(out, "var_d30.pth") && strstr(out, "resolve/main/var_d30.pth") && strstr(out, "var_d2.pth"));
 }
 
+static int same_pixels_outside(const var_image *a, const var_image *b, int x0, int y0, int w, int h)
+{
+  int x, y, bad = 0;
+  if (a->width != b->width || a->height != b->height) return -1;
+  for (y = 0; y < a->height; y++)
+    for (x = 0; x < a->width; x++)
+      if (x < x0 || y < y0 || x >= x0 + w || y >= y0 + h)
+        bad += memcmp(a->data + (size_t)y * a->stride + 4 * x, b->data + (size_t)y * b->stride + 4 * x, 4) != 0;
+  return bad;
+}
+
+/* The commands end to end on the tiny golden model (64 px, 10 classes). */
+static void test_cli_tiny_model(void)
+{
+  char out[8192], args[2048], err[512];
+  var_image im = make_image(90, 50), res;
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("photo.png"), &im, NULL, err, sizeof err) == 0);
+  snprintf(args, sizeof args, "inpaint %s --rect 30,10,20,15 --model-dir %s --variants 2 --seed 5 --class 3 --out %s",
+           tmp_path("photo.png"), GOLDEN_DIR("tiny"), tmp_path("fill.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "fill-2.png: VAR inpaint var_d2 seed=6 ") != NULL);
+  CU_ASSERT_FATAL(png_read_rgba(tmp_path("fill-1.png"), &res, err, sizeof err) == 0);
+  CU_ASSERT_EQUAL(same_pixels_outside(&im, &res, 30, 10, 20, 15), 0);
+  free(res.data);
+  snprintf(args, sizeof args, "outpaint %s --extend 4,0,30,7 --model-dir %s -q --out %s", tmp_path("photo.png"),
+           GOLDEN_DIR("tiny"), tmp_path("wide.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT_FATAL(png_read_rgba(tmp_path("wide.png"), &res, err, sizeof err) == 0);
+  CU_ASSERT(res.width == 124 && res.height == 57);
+  free(res.data);
+  snprintf(args, sizeof args, "generate --model-dir %s --model var_d2 --class 7 --cfg 1.5 --out %s", GOLDEN_DIR("tiny"),
+           tmp_path("gen.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "class=7") != NULL);
+  CU_ASSERT_FATAL(png_read_rgba(tmp_path("gen.png"), &res, err, sizeof err) == 0);
+  CU_ASSERT(res.width == 64 && res.height == 64);
+  free(res.data);
+  /* a class the model does not have */
+  snprintf(args, sizeof args, "generate --model-dir %s --class 12 --out %s", GOLDEN_DIR("tiny"), tmp_path("x.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "0..9") != NULL);
+  free(im.data);
+}
+
 static void test_cli_classes(void)
 {
   char out[65536];
@@ -302,6 +346,7 @@ int main(void)
     { "var: unreadable and mismatched files", test_cli_file_errors },
     { "var: missing model says what to download", test_cli_missing_model },
     { "var classes", test_cli_classes },
+    { "var inpaint/outpaint/generate on the tiny golden model", test_cli_tiny_model },
     { "teardown", test_teardown },
     { NULL, NULL },
   };

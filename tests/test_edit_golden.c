@@ -337,6 +337,44 @@ static void test_tiny_properties(void)
   var_model_free(m);
 }
 
+/* The release VAE topology (small set): a non-square image, a soft off-grid mask. */
+static void test_small_inpaint(void)
+{
+  const int W = 300, H = 200;
+  var_model *m = load_set(GOLDEN_DIR("small"));
+  var_image im = { W, H, 4 * W, NULL };
+  uint8_t *md;
+  var_mask mask = { W, H, W, NULL };
+  var_result *r = NULL;
+  int x, y, bad = 0;
+  double t0;
+  if (!m) return;
+  im.data = malloc((size_t)4 * W * H);
+  md = calloc((size_t)W * H, 1);
+  mask.data = md;
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++) {
+      uint8_t *q = im.data + 4 * (y * W + x);
+      q[0] = (uint8_t)(128 + 100 * sin(x * 0.03));
+      q[1] = (uint8_t)(y + 20);
+      q[2] = (uint8_t)(x / 2);
+      q[3] = 255;
+      if (x >= 117 && x < 181 && y >= 53 && y < 101) md[y * W + x] = (uint8_t)(x < 125 ? 60 : 255);
+    }
+  t0 = now();
+  CU_ASSERT_FATAL(var_inpaint(m, &im, &mask, NULL, &r) == VAR_OK);
+  printf("\n  small: var_inpaint %dx%d, 64x48 soft mask, in %.3f s\n", W, H, now() - t0);
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++)
+      if (!md[y * W + x])
+        bad += memcmp(im.data + 4 * (y * W + x), var_result_image(r, 0)->data + 4 * (y * W + x), 4) != 0;
+  CU_ASSERT_EQUAL(bad, 0);
+  var_result_free(r);
+  free(md);
+  free(im.data);
+  var_model_free(m);
+}
+
 typedef struct stop_after {
   int calls, at;
 } stop_after;
@@ -390,6 +428,7 @@ int main(void)
     { "small: keep-mask from a pixel rectangle reproduces both golden edits", test_small_token_level },
     { "tiny: outside-mask identity, out-paint, variants on real outputs", test_tiny_properties },
     { "tiny: cancel at every progress report leaves no result", test_tiny_cancel },
+    { "small: in-paint of a non-square image with a soft mask", test_small_inpaint },
     { "teardown", test_teardown },
     { NULL, NULL },
   };

@@ -1,5 +1,6 @@
 /* model.c — model pairs: loading a VQ-VAE + transformer from files or a model folder. */
 #include "model.h"
+#include "generate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +23,8 @@ static var_status real_encode(var_model *m, const float *img, int32_t *tokens)
 static var_status real_generate(var_model *m, const var_sample_params *p, int label, const int32_t *keep_tokens,
                                 const float *keep_mask, int32_t *tokens_out, float *img_out)
 {
-  return var_generate_tokens(m->tf, m->vae, p, 1, &label, keep_tokens, keep_mask, tokens_out, img_out);
+  /* not var_generate_tokens: it clears pending cancels, and this call is one step of a longer job */
+  return var_generate_ex(m->tf, m->vae, p, 1, &label, keep_tokens, keep_mask, NULL, tokens_out, img_out);
 }
 
 static const var_model_ops real_ops = { real_encode, real_generate };
