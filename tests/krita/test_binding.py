@@ -17,6 +17,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -128,6 +129,42 @@ class LibraryTest(unittest.TestCase):
         self.assertEqual((p.sample.seed, p.sample.cfg, p.variants), (11, 1.5, 3))
         with self.assertRaises(TypeError):
             L.edit_params(colour="red")
+
+
+class SymbolBindingTest(unittest.TestCase):
+    """Inside Krita another CBLAS (GSL's reference libgslcblas) is already
+    loaded globally; libvar's cblas_sgemm must still bind to the BLAS libvar
+    was linked with, or generation gets tens of times slower.  The check
+    reproduces that process layout and reads the dynamic linker's own account
+    of the binding (LD_DEBUG=bindings), so it does not depend on timing."""
+
+    def test_blas_not_interposed(self):
+        import ctypes.util
+        import tempfile
+
+        foreign = ctypes.util.find_library("gslcblas")
+        with open(os.environ["LIBVAR_PATH"], "rb") as fp:
+            uses_cblas = b"cblas_sgemm" in fp.read()
+        if not foreign or not uses_cblas:
+            print(f"(nothing to interpose here: libgslcblas {foreign}, libvar uses cblas_sgemm: {uses_cblas})")
+            return
+        script = (
+            "import ctypes, os\n"
+            f"ctypes.CDLL({foreign!r}, mode=ctypes.RTLD_GLOBAL)\n"
+            "from libvar_krita import libvar as L\n"
+            "ctx = L.Context(backend='cpu')\n"
+            "m = L.Model.load_dir(ctx, os.environ['LIBVAR_TINY'])\n"
+            "m.generate(L.edit_params(seed=1))\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, LD_DEBUG="bindings", LD_DEBUG_OUTPUT=os.path.join(tmp, "ld"))
+            subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=300)
+            lines = []
+            for name in os.listdir(tmp):
+                with open(os.path.join(tmp, name), errors="replace") as fp:
+                    lines += [line for line in fp if "`cblas_sgemm'" in line and "libvar" in line]
+        self.assertTrue(lines, "libvar's cblas_sgemm binding was not seen")
+        for line in lines:
+            self.assertNotIn("gslcblas", line)
 
 
 class ModelFolderTest(unittest.TestCase):

@@ -321,6 +321,14 @@ def _candidates() -> list[str]:
     return found
 
 
+# Krita's process already holds GSL's reference CBLAS (libgslcblas, pulled in
+# by Krita itself), loaded globally.  Without deep binding, libvar's
+# cblas_sgemm calls would resolve to that slow reference code instead of the
+# OpenBLAS libvar was linked with (measured: 30-40x slower generation inside
+# Krita).  RTLD_DEEPBIND makes libvar look in its own dependencies first.
+_DLOPEN_MODE = ctypes.RTLD_LOCAL | getattr(os, "RTLD_DEEPBIND", 0)
+
+
 def _declare(lib: ctypes.CDLL) -> None:
     for name, (restype, argtypes) in PROTOTYPES.items():
         fn = getattr(lib, name)
@@ -341,7 +349,7 @@ def load_library(path: Optional[str] = None) -> ctypes.CDLL:
                 tried.append(f"{cand} (missing)")
                 continue
             try:
-                lib = ctypes.CDLL(cand)
+                lib = ctypes.CDLL(cand, mode=_DLOPEN_MODE)
                 _declare(lib)
             except (OSError, AttributeError) as exc:
                 tried.append(f"{cand} ({exc})")
