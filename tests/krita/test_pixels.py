@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Unit tests of the plug-in's pixel helpers and GUI-free pieces (plain Python).
+
+The helpers avoid per-pixel Python loops; these tests compare them with the
+obvious per-pixel definitions."""
+
+import os
+import random
+import tempfile
+import unittest
+
+from libvar_krita import pixels
+from libvar_krita.engine import transformer_names
+
+
+def slow_changed(a, b):
+    return bytes(255 if a[i:i + 4] != b[i:i + 4] else 0 for i in range(0, len(a), 4))
+
+
+class PixelTest(unittest.TestCase):
+    def setUp(self):
+        rnd = random.Random(5)
+        self.a = bytes(rnd.randrange(256) for _ in range(4 * 257))
+        b = bytearray(self.a)
+        for i in rnd.sample(range(len(b)), 100):
+            b[i] ^= 1 << rnd.randrange(8)
+        self.b = bytes(b)
+
+    def test_swap_red_blue(self):
+        self.assertEqual(pixels.swap_red_blue(bytes([1, 2, 3, 4, 5, 6, 7, 8])), bytes([3, 2, 1, 4, 7, 6, 5, 8]))
+        self.assertEqual(pixels.swap_red_blue(pixels.swap_red_blue(self.a)), self.a)
+
+    def test_changed_pixels(self):
+        self.assertEqual(pixels.changed_pixels(self.a, self.b), slow_changed(self.a, self.b))
+        self.assertEqual(pixels.changed_pixels(self.a, self.a), bytes(len(self.a) // 4))
+        self.assertEqual(pixels.changed_pixels(b"", b""), b"")
+        with self.assertRaises(ValueError):
+            pixels.changed_pixels(self.a, self.a[:-4])
+
+    def test_changed_pixels_leading_zero_bytes(self):
+        # int.from_bytes must not drop leading zero bytes of the result
+        a = bytes(4 * 8)
+        b = bytearray(a)
+        b[-1] = 9
+        self.assertEqual(pixels.changed_pixels(a, bytes(b)), bytes(7) + b"\xff")
+
+    def test_keep_only(self):
+        keep = slow_changed(self.a, self.b)
+        out = pixels.keep_only(self.b, keep)
+        for i in range(len(keep)):
+            expect = self.b[4 * i:4 * i + 4] if keep[i] else bytes(4)
+            self.assertEqual(out[4 * i:4 * i + 4], expect)
+
+    def test_layer_pixels(self):
+        out = pixels.layer_pixels(self.a, self.b)
+        keep = slow_changed(self.a, self.b)
+        for i in range(len(keep)):
+            px = out[4 * i:4 * i + 4]
+            if keep[i]:
+                r, g, b_, a = self.b[4 * i:4 * i + 4]
+                self.assertEqual(px, bytes([b_, g, r, a]))
+            else:
+                self.assertEqual(px, bytes(4))
+
+    def test_transparency(self):
+        data = bytes([1, 2, 3, 255, 4, 5, 6, 0, 7, 8, 9, 10])
+        self.assertEqual(pixels.transparent_pixels(data), bytes([0, 255, 0]))
+        self.assertTrue(pixels.has_transparent_pixel(data))
+        self.assertFalse(pixels.has_transparent_pixel(bytes([0, 0, 0, 1])))
+        self.assertTrue(pixels.is_empty_mask(bytes(10)))
+        self.assertFalse(pixels.is_empty_mask(bytes(9) + b"\x01"))
+
+    def test_pad(self):
+        w, h = 3, 2
+        data = bytes(range(4 * w * h))
+        out = pixels.pad(data, w, h, 1, 2, 3, 1)
+        nw, nh = 1 + w + 3, 2 + h + 1
+        self.assertEqual(len(out), 4 * nw * nh)
+        for y in range(nh):
+            for x in range(nw):
+                px = out[4 * (y * nw + x):4 * (y * nw + x + 1)]
+                if 2 <= y < 2 + h and 1 <= x < 1 + w:
+                    i = 4 * ((y - 2) * w + x - 1)
+                    self.assertEqual(px, data[i:i + 4])
+                else:
+                    self.assertEqual(px, bytes(4))
+
+    def test_large_buffers_are_fast_enough(self):
+        import time
+
+        a = bytes(4 * 1024 * 1024)
+        b = bytearray(a)
+        b[123457] = 1
+        t0 = time.monotonic()
+        keep = pixels.changed_pixels(a, bytes(b))
+        pixels.layer_pixels(a, bytes(b))
+        self.assertEqual(keep.count(255), 1)
+        self.assertLess(time.monotonic() - t0, 5.0)
+
+
+class ModelFolderTest(unittest.TestCase):
+    def test_transformer_names(self):
+        with tempfile.TemporaryDirectory() as d:
+            for name in ("var_d20.pth", "var_d16.pth", "var_d2.safetensors", "vae_ch160v4096z32.pth",
+                         "notes.txt", "var_d30.pth.part"):
+                open(os.path.join(d, name), "w").close()
+            self.assertEqual(transformer_names(d), ["var_d2", "var_d16", "var_d20"])
+        self.assertEqual(transformer_names("/nonexistent"), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
