@@ -59,7 +59,9 @@ static const struct {
   { "select_cm", OCL_PROG_VQ },
   { "cm_to_tokens", OCL_PROG_VQ },
   { "cfg_combine", OCL_PROG_SAMPLE },
-  { "sample_rows", OCL_PROG_SAMPLE },
+  { "sample_keys", OCL_PROG_SAMPLE },
+  { "bitonic_step", OCL_PROG_SAMPLE },
+  { "sample_select", OCL_PROG_SAMPLE },
   { "gumbel_mix", OCL_PROG_SAMPLE },
 };
 

@@ -76,10 +76,11 @@ var_status ocl_sample(var_backend *be, int rows, int V, var_dptr logits, int top
                       const uint64_t *seeds, int scale, var_dptr idx)
 {
   ocl_backend *b = ocl_be(be);
-  const size_t acc = b->dev->has_fp64 ? 8 : 4, vp = pow2_at_least((size_t)(V > 0 ? V : 1));
+  const size_t vp = pow2_at_least((size_t)(V > 0 ? V : 1));
   const float cut = (float)(1.0 - (double)top_p);   /* as the CPU backend */
-  size_t chunk, r0;
-  cl_mem sortb, wb;
+  const int sorted = (top_k > 0 && top_k < V) || top_p > 0.0f;
+  size_t chunk, r0, gws[2], lws[2] = { 64, 1 };
+  cl_mem sortb;
   ocl_args a;
   var_status s;
   if (rows < 0 || V < 1 || rows_per_item < 1 || !seeds || !(top_p <= 1.0f) || (size_t)V > (size_t)INT_MAX / 2)
@@ -90,19 +91,44 @@ var_status ocl_sample(var_backend *be, int rows, int V, var_dptr logits, int top
       (s = ocl_need(be, idx, (size_t)rows, "sample", "idx")) != VAR_OK ||
       (s = upload_seeds(be, seeds, (rows - 1) / rows_per_item + 1)) != VAR_OK)
     return s;
-  chunk = SAMPLE_SCRATCH_BYTES / (vp * (8 + acc));
+  chunk = sorted ? SAMPLE_SCRATCH_BYTES / (vp * 8) : (size_t)rows;
   if (chunk < 1) chunk = 1;
   if (chunk > (size_t)rows) chunk = (size_t)rows;
-  if ((s = ocl_scratch(be, OCL_SCR_A, chunk * vp * 8, &sortb)) != VAR_OK ||
-      (s = ocl_scratch(be, OCL_SCR_B, chunk * vp * acc, &wb)) != VAR_OK)
-    return s;
+  if ((s = ocl_scratch(be, OCL_SCR_A, sorted ? chunk * vp * 8 : 8, &sortb)) != VAR_OK) return s;
   for (r0 = 0; r0 < (size_t)rows; r0 += chunk) {
     const size_t n = (size_t)rows - r0 < chunk ? (size_t)rows - r0 : chunk;
-    if ((s = ocl_args_begin(be, K_SAMPLE_ROWS, "sample", &a)) != VAR_OK) return s;
+    size_t size, stride, one = 64;
+    if (sorted) {
+      if ((s = ocl_args_begin(be, K_SAMPLE_KEYS, "sample", &a)) != VAR_OK) return s;
+      ocl_arg_int(&a, V);
+      ocl_arg_int(&a, (int)vp);
+      ocl_arg_int(&a, (int)n);
+      ocl_arg_ptr(&a, logits);
+      ocl_arg_int(&a, (int)r0);
+      ocl_arg_mem(&a, sortb);
+      gws[0] = vp;
+      gws[1] = n;
+      if ((s = ocl_launch(&a, 2, gws, lws)) != VAR_OK) return s;
+      for (size = 2; size <= vp; size <<= 1)
+        for (stride = size >> 1; stride > 0; stride >>= 1) {
+          if ((s = ocl_args_begin(be, K_BITONIC_STEP, "sample", &a)) != VAR_OK) return s;
+          ocl_arg_int(&a, (int)vp);
+          ocl_arg_int(&a, (int)n);
+          ocl_arg_int(&a, (int)size);
+          ocl_arg_int(&a, (int)stride);
+          ocl_arg_mem(&a, sortb);
+          gws[0] = vp / 2;
+          gws[1] = n;
+          if ((s = ocl_launch(&a, 2, gws, lws)) != VAR_OK) return s;
+        }
+    }
+    if ((s = ocl_args_begin(be, K_SAMPLE_SELECT, "sample", &a)) != VAR_OK) return s;
     ocl_arg_int(&a, V);
     ocl_arg_int(&a, (int)vp);
+    ocl_arg_int(&a, (int)n);
     ocl_arg_ptr(&a, logits);
     ocl_arg_int(&a, (int)r0);
+    ocl_arg_int(&a, sorted);
     ocl_arg_int(&a, top_k);
     ocl_arg_int(&a, top_p > 0.0f);
     ocl_arg_float(&a, cut);
@@ -111,9 +137,8 @@ var_status ocl_sample(var_backend *be, int rows, int V, var_dptr logits, int top
     ocl_arg_int(&a, scale);
     ocl_arg_ptr(&a, idx);
     ocl_arg_mem(&a, sortb);
-    ocl_arg_mem(&a, wb);
     ocl_arg_mem(&a, b->status);
-    if ((s = ocl_launch_rows(&a, n)) != VAR_OK) return s;
+    if ((s = ocl_launch(&a, 1, &n, &one)) != VAR_OK) return s;
   }
   b->status_pending = 1;
   return VAR_OK;

@@ -2,7 +2,7 @@
  * the Gumbel mixture of more_smooth, matching core/src/cpu_sample.c: same
  * filter rule, same sums in the same order (in double where the device has
  * it), same Philox numbers.  The parts whose result depends on summation order
- * run on one item of the work-group; the rest (max, sort, exp) is parallel. */
+ * run on one item per row; sorting and the Gumbel noise are parallel. */
 
 __kernel void cfg_combine(int n, float t, __global const float *logits, int lo, int n_half, __global float *out, int oo)
 {
@@ -26,113 +26,113 @@ inline uint float_key(float f)
 
 inline float key_float(uint k) { return as_float((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k); }
 
-/* One work-group per row r = row0 + group.  Scratch per group: sb[Vp] (key,
- * index) pairs, w[Vp] acc_t.  A row with NaN or +inf (or only -inf) records the
- * smallest such row in *status and gets index 0. */
-__kernel void sample_rows(int V, int Vp, __global float *logits, int lo, int row0, int top_k, int use_top_p, float cut,
-                          int rows_per_item, __global const ulong *seeds, int scale, __global int *idx, int io,
-                          __global uint2 *sortb, __global acc_t *wb, __global int *status)
+/* sample_keys + bitonic_step sort each row's (key, index) pairs ascending, in
+ * scratch sortb[rows][Vp] (Vp = V rounded up to a power of two, padded with
+ * keys above every float).  Barrier-free: one launch per sorting-network
+ * stage keeps PoCL's compile short (work-group barriers inside loops cost it
+ * tens of seconds) and gives a GPU rows x Vp/2 independent items per stage. */
+__kernel void sample_keys(int V, int Vp, int rows, __global const float *logits, int lo, int row0,
+                          __global uint2 *sortb)
 {
-  __local float redf[VAR_WG];
-  __local int redi[VAR_WG];
-  __local int cut_at;
-  const int lid = get_local_id(0), g = get_group_id(0), r = row0 + g;
-  __global float *x = logits + lo + (size_t)r * V;
-  __global uint2 *sb = sortb + (size_t)g * Vp;
-  __global acc_t *w = wb + (size_t)g * Vp;
+  int v = get_global_id(0), g = get_global_id(1);
+  if (v >= Vp || g >= rows) return;
+  sortb[(size_t)g * Vp + v] =
+      v < V ? (uint2)(float_key(logits[lo + (size_t)(row0 + g) * V + v]), (uint)v) : (uint2)(0xffffffffu, 0xffffffffu);
+}
+
+__kernel void bitonic_step(int Vp, int rows, int size, int stride, __global uint2 *sortb)
+{
+  int t = get_global_id(0), g = get_global_id(1), a, b;
+  __global uint2 *sb;
+  uint2 ea, eb;
+  if (t >= Vp / 2 || g >= rows) return;
+  sb = sortb + (size_t)g * Vp;
+  a = 2 * t - (t & (stride - 1));
+  b = a + stride;
+  ea = sb[a];
+  eb = sb[b];
+  if ((ea.x > eb.x || (ea.x == eb.x && ea.y > eb.y)) == ((a & size) == 0)) {
+    sb[a] = eb;
+    sb[b] = ea;
+  }
+}
+
+/* First sorted position whose key is >= k. */
+inline int lower_bound(__global const uint2 *sb, int n, uint k)
+{
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (sb[mid].x < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* One item per row r = row0 + g: the filters (on the sorted row, when
+ * `sorted`) and the draw, with the CPU's sums in the CPU's order.  A row with
+ * NaN or +inf (or only -inf) records the smallest such row in *status and gets
+ * index 0. */
+__kernel void sample_select(int V, int Vp, int rows, __global float *logits, int lo, int row0, int sorted, int top_k,
+                            int use_top_p, float cut, int rows_per_item, __global const ulong *seeds, int scale,
+                            __global int *idx, int io, __global const uint2 *sortb, __global int *status)
+{
+  const int g = get_global_id(0), r = row0 + g;
+  __global float *x;
+  __global const uint2 *sb;
   float mx = -INFINITY;
   int bad = 0, v, i;
-  for (v = lid; v < V; v += VAR_WG) {
+  acc_t total = 0, cum = 0, target;
+  int pick = -1, last = 0;
+  if (g >= rows) return;
+  x = logits + lo + (size_t)r * V;
+  sb = sortb + (size_t)g * Vp;
+  for (v = 0; v < V; v++) {
     float f = x[v];
     if (isnan(f) || f == INFINITY) bad = 1;
-    mx = fmax(mx, f);
+    else if (f > mx) mx = f;
   }
-  mx = wg_max(mx, redf);
-  bad = wg_sum_int(bad, redi);
   if (bad || mx == -INFINITY) {
-    if (lid == 0) {
-      atomic_min(status, r);
-      idx[io + r] = 0;
-    }
+    atomic_min(status, r);
+    idx[io + r] = 0;
     return;
   }
-  if ((top_k > 0 && top_k < V) || use_top_p) {
-    int s0 = 0, s1, nneg = 0, cutpos, size, stride, t;
-    const uint kneg = float_key(-INFINITY);
-    for (v = lid; v < Vp; v += VAR_WG) sb[v] = v < V ? (uint2)(float_key(x[v]), (uint)v) : (uint2)(0xffffffffu, 0xffffffffu);
-    barrier(CLK_GLOBAL_MEM_FENCE);
-    /* bitonic sort, ascending by (key, index) */
-    for (size = 2; size <= Vp; size <<= 1)
-      for (stride = size >> 1; stride > 0; stride >>= 1) {
-        for (t = lid; t < Vp / 2; t += VAR_WG) {
-          int a = 2 * t - (t & (stride - 1)), b = a + stride;
-          uint2 ea = sb[a], eb = sb[b];
-          int gt = ea.x > eb.x || (ea.x == eb.x && ea.y > eb.y);
-          if (gt == ((a & size) == 0)) {
-            sb[a] = eb;
-            sb[b] = ea;
-          }
-        }
-        barrier(CLK_GLOBAL_MEM_FENCE);
-      }
-    /* top-k: entries below the k-th largest go; ties with it stay */
-    if (top_k > 0 && top_k < V) {
-      const uint thr = sb[V - top_k].x;
-      int below = 0;
-      for (i = lid; i < V; i += VAR_WG) below += sb[i].x < thr;
-      s0 = wg_sum_int(below, redi);
-    }
-    for (i = lid; i < V; i += VAR_WG) nneg += sb[i].x == kneg;
-    nneg = wg_sum_int(nneg, redi);
-    s1 = max(s0, nneg);   /* survivors of top-k: sorted positions [s1, V) */
-    cutpos = s0;
+  if (sorted) {
+    /* top-k: entries below the k-th largest go (ties with it stay): sorted
+     * positions [0, s0).  The -inf entries are the first nneg positions. */
+    const int s0 = top_k > 0 && top_k < V ? lower_bound(sb, V, sb[V - top_k].x) : 0;
+    const int nneg = lower_bound(sb, V, float_key(-INFINITY) + 1u);
+    const int s1 = max(s0, nneg);   /* survivors of top-k: [s1, V) */
+    int cutpos = s0;
     if (use_top_p && V - s1 >= 2) {
+      /* ascending cumulative softmax of the survivors; entries whose cumsum
+       * <= 1 - top_p go, never the largest */
       const acc_t m = (acc_t)key_float(sb[V - 1].x);
-      for (i = s1 + lid; i < V; i += VAR_WG) w[i] = ACC_EXP((acc_t)key_float(sb[i].x) - m);
-      barrier(CLK_GLOBAL_MEM_FENCE);
-      if (lid == 0) {
-        acc_t total = 0, cum = 0;
-        for (i = s1; i < V; i++) total += w[i];
-        /* ascending cumulative softmax; entries whose cumsum <= 1 - top_p go,
-         * never the largest */
-        for (i = s1; i < V - 1; i++) {
-          float p = (float)(w[i] / total);
-          cum += p;
-          if ((float)cum > cut) break;
-        }
-        cut_at = i;
+      acc_t tot = 0, c = 0;
+      for (i = s1; i < V; i++) tot += ACC_EXP((acc_t)key_float(sb[i].x) - m);
+      for (i = s1; i < V - 1; i++) {
+        float p = (float)(ACC_EXP((acc_t)key_float(sb[i].x) - m) / tot);
+        c += p;
+        if ((float)c > cut) break;
       }
-      barrier(CLK_LOCAL_MEM_FENCE);
-      cutpos = cut_at;
+      cutpos = i;
     }
-    for (i = lid; i < cutpos; i += VAR_WG) x[sb[i].y] = -INFINITY;
-    barrier(CLK_GLOBAL_MEM_FENCE);
+    for (i = 0; i < cutpos; i++) x[sb[i].y] = -INFINITY;
   }
   /* the draw: first v whose running sum of exp(x_v - max) exceeds u * total */
-  for (v = lid; v < V; v += VAR_WG) {
-    float f = x[v];
-    w[v] = f == -INFINITY ? (acc_t)0 : ACC_EXP((acc_t)f - (acc_t)mx);
-  }
-  barrier(CLK_GLOBAL_MEM_FENCE);
-  if (lid == 0) {
-    const ulong seed = seeds[r / rows_per_item];
-    const ulong ctr = rng_counter(scale, r % rows_per_item);
-    acc_t total = 0, cum = 0, target;
-    int pick = -1, last = 0;
-    for (v = 0; v < V; v++)
-      if (x[v] != -INFINITY) total += w[v];
-    target = (acc_t)rng_uniform(seed, ctr, 0) * total;
-    for (v = 0; v < V; v++) {
-      if (x[v] == -INFINITY) continue;
-      cum += w[v];
-      last = v;
-      if (cum > target) {
-        pick = v;
-        break;
-      }
+  for (v = 0; v < V; v++)
+    if (x[v] != -INFINITY) total += ACC_EXP((acc_t)x[v] - (acc_t)mx);
+  target = (acc_t)rng_uniform(seeds[r / rows_per_item], rng_counter(scale, r % rows_per_item), 0) * total;
+  for (v = 0; v < V; v++) {
+    if (x[v] == -INFINITY) continue;
+    cum += ACC_EXP((acc_t)x[v] - (acc_t)mx);
+    last = v;
+    if (cum > target) {
+      pick = v;
+      break;
     }
-    idx[io + r] = pick >= 0 ? pick : last;   /* rounding can leave target == total */
   }
+  idx[io + r] = pick >= 0 ? pick : last;   /* rounding can leave target == total */
 }
 
 /* more_smooth: out[r, :] = softmax((x * mul + G) / tau) . codebook, Gumbel
