@@ -12,8 +12,8 @@
 #include <clblast_c.h>
 #include <math.h>
 
-/* Columns of the im2col scratch per GEMM: bounds it to 64 MiB whatever the
- * layer, while giving CLBlast thousands of columns. */
+/* The im2col scratch per GEMM: at most 64 MiB (or one output row) whatever
+ * the layer, while giving CLBlast thousands of columns. */
 #define CONV_COL_BYTES ((size_t)64 << 20)
 /* Rows of the distance matrix per vq_argmin GEMM (rows x V floats). */
 #define VQ_ROWS 1024
@@ -129,7 +129,7 @@ var_status ocl_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
   const size_t kk = (size_t)d->k * d->k, K = (size_t)d->c_in * kk;
   const size_t hw_in = (size_t)d->h_in * d->w_in, hw = (size_t)d->h_out * d->w_out;
   const int pointwise = d->k == 1 && d->stride == 1 && !d->pad_top && !d->pad_left && !d->pad_bottom && !d->pad_right;
-  size_t gws[3], lws[3] = { 64, 1, 1 }, tile = 0;
+  size_t gws[3], lws[3] = { 64, 1, 1 }, rows_per_tile = 0;
   cl_mem col = NULL;
   ocl_args a;
   var_status s;
@@ -157,22 +157,24 @@ var_status ocl_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
   gws[2] = (size_t)d->batch;
   if ((s = ocl_launch(&a, 3, gws, lws)) != VAR_OK) return s;
   if (!pointwise) {
-    tile = CONV_COL_BYTES / (K * 4);
-    if (tile < 64) tile = 64;
-    if (tile > hw) tile = hw;
-    if ((s = ocl_scratch(be, OCL_SCR_A, K * tile * 4, &col)) != VAR_OK) return s;
+    /* tiles of whole output rows */
+    rows_per_tile = CONV_COL_BYTES / (K * 4 * (size_t)d->w_out);
+    if (rows_per_tile < 1) rows_per_tile = 1;
+    if (rows_per_tile > (size_t)d->h_out) rows_per_tile = (size_t)d->h_out;
+    if ((s = ocl_scratch(be, OCL_SCR_A, K * rows_per_tile * d->w_out * 4, &col)) != VAR_OK) return s;
   }
   for (b = 0; b < d->batch; b++) {
     const size_t in_off = in.off + (size_t)b * d->c_in * hw_in, out_off = out.off + (size_t)b * d->c_out * hw;
-    size_t p0;
+    size_t y0;
     if (pointwise) {
       s = ocl_sgemm(be, 0, 0, (size_t)d->c_out, hw, (size_t)d->c_in, 1.0f, w.buf->mem, w.off, (size_t)d->c_in,
                     in.buf->mem, in_off, hw, 1.0f, out.buf->mem, out_off, hw, "conv2d");
       if (s != VAR_OK) return s;
       continue;
     }
-    for (p0 = 0; p0 < hw; p0 += tile) {
-      const size_t np = hw - p0 < tile ? hw - p0 : tile;
+    for (y0 = 0; y0 < (size_t)d->h_out; y0 += rows_per_tile) {
+      const size_t ny = (size_t)d->h_out - y0 < rows_per_tile ? (size_t)d->h_out - y0 : rows_per_tile;
+      const size_t np = ny * d->w_out;
       if ((s = ocl_args_begin(be, K_IM2COL, "conv2d", &a)) != VAR_OK) return s;
       ocl_arg_int(&a, d->c_in);
       ocl_arg_int(&a, d->h_in);
@@ -182,15 +184,16 @@ var_status ocl_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
       ocl_arg_int(&a, d->pad_top);
       ocl_arg_int(&a, d->pad_left);
       ocl_arg_int(&a, d->w_out);
-      ocl_arg_int(&a, (int)p0);
-      ocl_arg_int(&a, (int)np);
+      ocl_arg_int(&a, (int)y0);
+      ocl_arg_int(&a, (int)ny);
       ocl_arg_ptr(&a, var_dp_at(in, (size_t)b * d->c_in * hw_in));
       ocl_arg_mem(&a, col);
-      gws[0] = np;
-      gws[1] = K;
-      if ((s = ocl_launch(&a, 2, gws, lws)) != VAR_OK) return s;
+      gws[0] = (size_t)d->w_out;
+      gws[1] = ny;
+      gws[2] = K;
+      if ((s = ocl_launch(&a, 3, gws, lws)) != VAR_OK) return s;
       s = ocl_sgemm(be, 0, 0, (size_t)d->c_out, np, K, 1.0f, w.buf->mem, w.off, K, col, 0, np, 1.0f, out.buf->mem,
-                    out_off + p0, hw, "conv2d");
+                    out_off + y0 * d->w_out, hw, "conv2d");
       if (s != VAR_OK) return s;
     }
   }

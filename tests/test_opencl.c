@@ -52,12 +52,18 @@ static void test_golden_backend_is_opencl(void)
   var_ctx_free(ctx);
 }
 
-/* tf: everything but tf_x_wo_first_l, which needs the VQ-VAE (branch vae). */
+static void test_golden_vae(void)
+{
+  golden_on_opencl(GOLDEN_DIR("tiny"), "vae", 30, 0);
+  golden_on_opencl(GOLDEN_DIR("tiny-saln"), "vae", 30, 0);
+  golden_on_opencl(GOLDEN_DIR("small"), "vae", 40, 0);
+}
+
 static void test_golden_tf(void)
 {
-  golden_on_opencl(GOLDEN_DIR("tiny"), "tf", 6, 1);
-  golden_on_opencl(GOLDEN_DIR("tiny-saln"), "tf", 6, 1);
-  golden_on_opencl(GOLDEN_DIR("small"), "tf", 6, 1);
+  golden_on_opencl(GOLDEN_DIR("tiny"), "tf", 7, 0);
+  golden_on_opencl(GOLDEN_DIR("tiny-saln"), "tf", 7, 0);
+  golden_on_opencl(GOLDEN_DIR("small"), "tf", 7, 0);
 }
 
 static void test_golden_filter(void)
@@ -224,6 +230,7 @@ int main(int argc, char **argv)
 {
   static const test_case golden[] = {
     { "default contexts use OpenCL ($VAR_BACKEND)", test_golden_backend_is_opencl },
+    { "golden vae stage on OpenCL (3 sets)", test_golden_vae },
     { "golden tf stage on OpenCL (3 sets)", test_golden_tf },
     { "golden filter stage on OpenCL (3 sets)", test_golden_filter },
     { NULL, NULL },

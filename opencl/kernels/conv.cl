@@ -1,23 +1,31 @@
 /* conv.cl -- VQ-VAE helpers: im2col for the CLBlast convolution GEMMs, group
  * norm (+SiLU), nearest x2 upsampling and the attention softmax. */
 
-/* col[r, j] for r = (ci, dy, dx) and output pixel p = p0 + j of one image:
- * the input under tap (dy, dx), 0 in the padding. */
-__kernel void im2col(int c_in, int h_in, int w_in, int k, int stride, int pad_top, int pad_left, int w_out, int p0,
-                     int np, __global const float *in, int io, __global float *col)
+/* col[r, (y - y0) * w_out + x] for tap r = (ci, dy, dx) and output pixel (y, x),
+ * y in [y0, y0 + ny), of one image: the input under the tap, 0 in the
+ * padding.  Tiles are whole output rows (no division for the pixel), and the
+ * tap's split uses constant divisors for the 3x3 case (multiplies, not idiv:
+ * PoCL spends most of im2col's time in integer division otherwise). */
+__kernel void im2col(int c_in, int h_in, int w_in, int k, int stride, int pad_top, int pad_left, int w_out, int y0,
+                     int ny, __global const float *in, int io, __global float *col)
 {
-  int j = get_global_id(0), r = get_global_id(1);
-  int kk = k * k, ci, dy, dx, p, iy, ix;
+  int x = get_global_id(0), y = get_global_id(1), r = get_global_id(2);
+  int kk = k * k, ci, dy, dx, iy, ix;
   float v = 0.0f;
-  if (j >= np || r >= c_in * kk) return;
-  ci = r / kk;
-  dy = (r % kk) / k;
-  dx = r % k;
-  p = p0 + j;
-  iy = (p / w_out) * stride + dy - pad_top;
-  ix = (p % w_out) * stride + dx - pad_left;
+  if (x >= w_out || y >= ny || r >= c_in * kk) return;
+  if (k == 3) {
+    ci = r / 9;
+    dy = (r % 9) / 3;
+    dx = r % 3;
+  } else {
+    ci = r / kk;
+    dy = (r % kk) / k;
+    dx = r % k;
+  }
+  iy = (y0 + y) * stride + dy - pad_top;
+  ix = x * stride + dx - pad_left;
   if (iy >= 0 && iy < h_in && ix >= 0 && ix < w_in) v = in[io + ((size_t)ci * h_in + iy) * w_in + ix];
-  col[(size_t)r * np + j] = v;
+  col[((size_t)r * ny + y) * w_out + x] = v;
 }
 
 /* out[b, co, p] = residual[b, co, p] + bias[co] (or just the bias): the GEMM
