@@ -151,8 +151,9 @@ var_status ocl_gated_add(var_backend *be, int rows, int C, int rows_per_group, v
   return launch2(&a, (size_t)C, (size_t)rows);
 }
 
-/* Must match ATT_WG and ATT_MAX_HD in kernels/attention.cl. */
+/* Must match ATT_WG, ATT_QB and ATT_MAX_HD in kernels/attention.cl. */
 #define ATT_WG(wg) ((wg) < 64 ? (wg) : 64)
+#define ATT_QB 8
 #define ATT_MAX_HD 256
 
 var_status ocl_attention_kv(var_backend *be, int G, int T, int C, int H, int l_max, int pos0, var_dptr qkv,
@@ -201,7 +202,7 @@ var_status ocl_attention_kv(var_backend *be, int G, int T, int C, int H, int l_m
   ocl_arg_ptr(&a, kcache);
   ocl_arg_ptr(&a, vcache);
   ocl_arg_ptr(&a, out);
-  gws = (size_t)G * T * H * lws;
+  gws = (size_t)G * H * ((T + ATT_QB - 1) / ATT_QB) * lws;
   return ocl_launch(&a, 1, &gws, &lws);
 }
 
