@@ -93,6 +93,7 @@ typedef struct ocl_backend {
   ocl_device *dev;
   cl_command_queue queue;
   cl_kernel kernels[OCL_N_KERNELS];
+  size_t kernel_max_wg[OCL_N_KERNELS];  /* CL_KERNEL_WORK_GROUP_SIZE */
   cl_mem dummy;                   /* bound where an optional input is absent */
   cl_mem scratch[OCL_N_SCRATCH];
   size_t scratch_bytes[OCL_N_SCRATCH];
@@ -132,6 +133,7 @@ void ocl_memory(var_backend *be, size_t *current, size_t *peak);
 typedef struct ocl_args {
   var_backend *be;
   cl_kernel k;
+  size_t max_wg;      /* the kernel's largest work-group on this device */
   cl_uint n;
   cl_int err;
   const char *op;
@@ -143,8 +145,11 @@ void ocl_arg_mem(ocl_args *a, cl_mem m);
 void ocl_arg_int(ocl_args *a, int v);
 void ocl_arg_float(ocl_args *a, float v);
 void ocl_arg_local(ocl_args *a, size_t bytes);
-/* gws are rounded up to multiples of lws (lws NULL: the runtime chooses). */
+/* gws are rounded up to multiples of lws (lws NULL: the runtime chooses).
+ * Element-wise kernels: a work-group larger than the kernel allows is shrunk
+ * along x.  Kernels that rely on their work-group size use ocl_launch_exact. */
 var_status ocl_launch(ocl_args *a, cl_uint dims, const size_t *gws, const size_t *lws);
+var_status ocl_launch_exact(ocl_args *a, size_t groups, size_t lws);
 /* One work-group of dev->wg items per row, rows along dimension 0. */
 var_status ocl_launch_rows(ocl_args *a, size_t rows);
 /* One item per element, n elements. */

@@ -148,7 +148,8 @@ static cl_int enumerate(dev_entry *out, int max, int *n)
     cl_uint nd = 0, d;
     char pname[160] = "";
     if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, devs, &nd) != CL_SUCCESS) continue;
-    clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof pname - 1, pname, NULL);
+    if (clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof pname - 1, pname, NULL) != CL_SUCCESS)
+      snprintf(pname, sizeof pname, "platform %u", p);
     for (d = 0; d < nd && d < MAX_DEVICES && *n < max; d++) {
       dev_entry *e = &out[*n];
       memset(e, 0, sizeof *e);

@@ -226,7 +226,6 @@ var_status ocl_spatial_attention(var_backend *be, int batch, int channels, int n
     const size_t o = out.off + (size_t)b * channels * n;
     for (i0 = 0; i0 < (size_t)n; i0 += rows) {
       const size_t m = (size_t)n - i0 < rows ? (size_t)n - i0 : rows;
-      size_t gws, lws = (size_t)ocl_be(be)->dev->wg;
       /* scores[i, j] = scale * sum_c q[c, i0 + i] k[c, j]  (C starts as zeros) */
       if ((s = scale_2d(be, m, (size_t)n, scores, 0, (size_t)n, 0.0f, "spatial_attention")) != VAR_OK) return s;
       s = ocl_sgemm(be, 1, 0, m, (size_t)n, (size_t)channels, scale, qkv.buf->mem, q + i0, (size_t)n, qkv.buf->mem, k,
@@ -236,8 +235,7 @@ var_status ocl_spatial_attention(var_backend *be, int batch, int channels, int n
       ocl_arg_int(&a, n);
       ocl_arg_mem(&a, scores);
       ocl_arg_int(&a, 0);
-      gws = m * lws;
-      if ((s = ocl_launch(&a, 1, &gws, &lws)) != VAR_OK) return s;
+      if ((s = ocl_launch_rows(&a, m)) != VAR_OK) return s;
       /* out[c, i0 + i] = sum_j v[c, j] scores[i, j] */
       if ((s = scale_2d(be, (size_t)channels, m, out.buf->mem, o + i0, (size_t)n, 0.0f, "spatial_attention")) != VAR_OK)
         return s;
@@ -276,7 +274,7 @@ var_status ocl_vq_argmin(var_backend *be, int batch, int cv, int n, int vocab, v
     const size_t zo = z.off + (size_t)b * cv * n;
     for (p0 = 0; p0 < n; p0 += rows_max) {
       const int rows = n - p0 < rows_max ? n - p0 : rows_max;
-      size_t gws[2], lws[2] = { 64, 1 }, rl = (size_t)ocl_be(be)->dev->wg, rg;
+      size_t gws[2], lws[2] = { 64, 1 };
       if ((s = ocl_args_begin(be, K_VQ_ZSQ, "vq_argmin", &a)) != VAR_OK) return s;
       ocl_arg_int(&a, cv);
       ocl_arg_int(&a, n);
@@ -304,8 +302,7 @@ var_status ocl_vq_argmin(var_backend *be, int batch, int cv, int n, int vocab, v
       ocl_arg_ptr(&a, var_dp_at(idx, (size_t)b * n + p0));
       ocl_arg_ptr(&a, margin.buf ? var_dp_at(margin, (size_t)b * n + p0) : margin);
       ocl_arg_int(&a, margin.buf != NULL);
-      rg = (size_t)rows * rl;
-      if ((s = ocl_launch(&a, 1, &rg, &rl)) != VAR_OK) return s;
+      if ((s = ocl_launch_rows(&a, (size_t)rows)) != VAR_OK) return s;
     }
   }
   return VAR_OK;

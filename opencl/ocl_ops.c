@@ -162,7 +162,7 @@ var_status ocl_attention_kv(var_backend *be, int G, int T, int C, int H, int l_m
 {
   ocl_args a;
   var_status s;
-  size_t gws, lws = (size_t)ATT_WG(ocl_be(be)->dev->wg), cache;
+  size_t cache;
   if (G < 1 || T < 1 || H < 1 || C % H || pos0 < 0 || pos0 > l_max - T)
     return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "attention_kv: bad geometry G=%d T=%d C=%d H=%d pos0=%d l_max=%d",
                     G, T, C, H, pos0, l_max);
@@ -202,8 +202,7 @@ var_status ocl_attention_kv(var_backend *be, int G, int T, int C, int H, int l_m
   ocl_arg_ptr(&a, kcache);
   ocl_arg_ptr(&a, vcache);
   ocl_arg_ptr(&a, out);
-  gws = (size_t)G * H * ((T + ATT_QB - 1) / ATT_QB) * lws;
-  return ocl_launch(&a, 1, &gws, &lws);
+  return ocl_launch_exact(&a, (size_t)G * H * ((T + ATT_QB - 1) / ATT_QB), (size_t)ATT_WG(ocl_be(be)->dev->wg));
 }
 
 /* ---- VQ-VAE ------------------------------------------------------------------- */
