@@ -157,13 +157,17 @@ typedef struct var_backend_ops {
    * (rng.h): row r belongs to image r / rows_per_item, whose stream key is
    * seeds[r / rows_per_item] (a host array), and uses counter
    * var_rng_counter(scale, r % rows_per_item).  idx[rows] int32.
-   * top_k <= 0 / top_p <= 0 disable the filters. */
+   * top_k <= 0 / top_p <= 0 disable the filters.  The draw: u =
+   * var_rng_uniform(key, counter, 0); the first index v (ascending) whose running
+   * sum of exp(x_v - max) exceeds u * (the total sum), both summed in double.
+   * A row with NaN or +inf fails with VAR_ERR_BACKEND. */
   var_status (*sample)(var_backend *be, int rows, int V, var_dptr logits, int top_k, float top_p,
                        int rows_per_item, const uint64_t *seeds, int scale, var_dptr idx);
   /* more_smooth (var-spec §5.2) on already-filtered logits: out[rows, Cv] =
    * softmax((logits*(1+ratio) + G)/tau) * codebook, with Gumbel noise G drawn
    * like `sample` does but from the second half of each row's stream
-   * (indices V.. 2V-1), so it never reuses the draw's numbers. */
+   * (indices V.. 2V-1), so it never reuses the draw's numbers:
+   * G_v = -log(-log(U)), U = ((var_rng_u32(key, counter, V + v) >> 8) + 0.5) / 2^24. */
   var_status (*gumbel_mix)(var_backend *be, int rows, int V, int cv, var_dptr logits, float ratio, float tau,
                            int rows_per_item, const uint64_t *seeds, int scale, var_dptr codebook, var_dptr out);
 } var_backend_ops;

@@ -8,8 +8,10 @@
 
 #ifdef VAR_HAVE_CBLAS
 #include <cblas.h>
+#include <pthread.h>
 #endif
 
+#ifndef VAR_HAVE_CBLAS
 #define MC 64
 #define KC 256
 #define NC 512
@@ -69,6 +71,7 @@ static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
   free(pa);
   free(pb);
 }
+#endif
 
 const char *var_cpu_gemm_name(void)
 {
@@ -79,20 +82,86 @@ const char *var_cpu_gemm_name(void)
 #endif
 }
 
+#ifdef VAR_HAVE_CBLAS
+/* The BLAS runs single-threaded inside our pool: OpenBLAS's own threads spin
+ * (sched_yield) between calls and take cores from the pool's other work, and
+ * our pool splits every product into chunks of fixed size, so the result does
+ * not depend on the thread count. */
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+static void blas_single_thread(void)
+{
+#ifdef OPENBLAS_VERSION
+  openblas_set_num_threads(1);
+#endif
+}
+
+typedef struct {
+  int trans_a, trans_b, M, N, K, chunk, split_n;
+  float alpha, beta;
+  const float *A, *B;
+  int lda, ldb;
+  float *C;
+  int ldc;
+} blas_job;
+
+static void blas_chunks(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const blas_job *j = arg;
+  int64_t c;
+  (void)thread;
+  for (c = begin; c < end; c++) {
+    const int o = (int)c * j->chunk;
+    if (j->split_n) {
+      const int n = j->N - o < j->chunk ? j->N - o : j->chunk;
+      cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans, j->trans_b ? CblasTrans : CblasNoTrans, j->M,
+                  n, j->K, j->alpha, j->A, j->lda, j->trans_b ? j->B + (size_t)o * j->ldb : j->B + o, j->ldb, j->beta,
+                  j->C + o, j->ldc);
+    } else {
+      const int m = j->M - o < j->chunk ? j->M - o : j->chunk;
+      cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans, j->trans_b ? CblasTrans : CblasNoTrans, m,
+                  j->N, j->K, j->alpha, j->trans_a ? j->A + o : j->A + (size_t)o * j->lda, j->lda, j->B, j->ldb,
+                  j->beta, j->C + (size_t)o * j->ldc, j->ldc);
+    }
+  }
+}
+#endif
+
 var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N, int K, float alpha,
                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
   int i, n;
   if (M <= 0 || N <= 0) return VAR_OK;
 #ifdef VAR_HAVE_CBLAS
-  (void)pool;
   if (K <= 0) {
     for (i = 0; i < M; i++)
       for (n = 0; n < N; n++) C[(size_t)i * ldc + n] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + n];
     return VAR_OK;
   }
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K,
-              alpha, A, lda, B, ldb, beta, C, ldc);
+  pthread_once(&blas_once, blas_single_thread);
+  {
+    /* chunks of 128-256 columns (or rows when the product is narrow): enough work
+     * per call to amortise the BLAS's packing, enough calls to share out */
+    blas_job j;
+    int64_t chunks;
+    j.trans_a = trans_a;
+    j.trans_b = trans_b;
+    j.M = M;
+    j.N = N;
+    j.K = K;
+    j.alpha = alpha;
+    j.beta = beta;
+    j.A = A;
+    j.B = B;
+    j.lda = lda;
+    j.ldb = ldb;
+    j.C = C;
+    j.ldc = ldc;
+    j.split_n = N >= 256 || N >= M;
+    j.chunk = j.split_n ? (N >= 4096 ? 512 : 256) : 64;
+    chunks = ((j.split_n ? N : M) + j.chunk - 1) / j.chunk;
+    var_parallel_for(pool, chunks, 1, blas_chunks, &j);
+  }
   return VAR_OK;
 #else
   {
@@ -129,42 +198,4 @@ var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int
 {
   return var_cpu_sgemm(cpu_pool(be), trans_a, trans_b, M, N, K, alpha, cpu_f32(A), lda, cpu_f32(B), ldb, beta,
                        cpu_f32(C), ldc);
-}
-
-typedef struct {
-  float *Y;
-  const float *bias;
-  int N, act;
-} bias_act_job;
-
-static void bias_act_rows(void *arg, int64_t begin, int64_t end, int thread)
-{
-  const bias_act_job *j = arg;
-  int64_t r;
-  int n;
-  (void)thread;
-  for (r = begin; r < end; r++) {
-    float *y = j->Y + (size_t)r * j->N;
-    if (j->bias)
-      for (n = 0; n < j->N; n++) y[n] += j->bias[n];
-    if (j->act == VAR_ACT_GELU_TANH)
-      for (n = 0; n < j->N; n++) y[n] = var_gelu_tanh(y[n]);
-    else if (j->act == VAR_ACT_SILU)
-      for (n = 0; n < j->N; n++) y[n] = var_silu(y[n]);
-  }
-}
-
-var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
-                      int act)
-{
-  bias_act_job j;
-  var_status s = var_cpu_sgemm(cpu_pool(be), 0, 1, M, N, K, 1.0f, cpu_f32(X), K, cpu_f32(W), K, 0.0f, cpu_f32(Y), N);
-  if (s != VAR_OK) return s;
-  if (!bias.buf && act == VAR_ACT_NONE) return VAR_OK;
-  j.Y = cpu_f32(Y);
-  j.bias = cpu_f32(bias);
-  j.N = N;
-  j.act = act;
-  var_parallel_for(cpu_pool(be), M, 16, bias_act_rows, &j);
-  return VAR_OK;
 }
