@@ -4,7 +4,8 @@
 #include "test_support.h"
 
 #include "cpu_ops.h"
-#include "transformer.h"
+#include "cpu_simd.h"
+#include "generate.h"
 #include "rng.h"
 #include "st_write.h"
 #include "stage_tf.h"
@@ -54,11 +55,32 @@ static void set_simd(int on)
 
 /* ---- golden parity --------------------------------------------------------- */
 
+static void test_golden_tf(void)
+{
+  assert_golden_stage(GOLDEN_DIR("tiny"), "tf", 7);
+  assert_golden_stage(GOLDEN_DIR("tiny-saln"), "tf", 7);
+  assert_golden_stage(GOLDEN_DIR("small"), "tf", 7);
+}
+
 static void test_golden_filter(void)
 {
   assert_golden_stage(GOLDEN_DIR("tiny"), "filter", 2);
   assert_golden_stage(GOLDEN_DIR("tiny-saln"), "filter", 2);
   assert_golden_stage(GOLDEN_DIR("small"), "filter", 2);
+}
+
+static void test_golden_gen(void)
+{
+  assert_golden_stage(GOLDEN_DIR("tiny"), "gen", 12);
+  assert_golden_stage(GOLDEN_DIR("tiny-saln"), "gen", 12);
+  assert_golden_stage(GOLDEN_DIR("small"), "gen", 12);
+}
+
+static void test_golden_edit(void)
+{
+  assert_golden_stage(GOLDEN_DIR("tiny"), "edit", 14);
+  assert_golden_stage(GOLDEN_DIR("tiny-saln"), "edit", 14);
+  assert_golden_stage(GOLDEN_DIR("small"), "edit", 14);
 }
 
 /* ---- attention against a naive loop, with the cache growing over scales ------ */
@@ -300,8 +322,8 @@ static void test_linear(void)
         int m, n, k;
         CU_ASSERT_FATAL(x && w && b && y1 && y2);
         set_simd(simd);
-        if (own) setenv("VAR_LINEAR", "own", 1);   /* our blocked kernel instead of the CBLAS */
-        else unsetenv("VAR_LINEAR");
+        if (own) unsetenv("VAR_LINEAR");   /* with AVX2: our blocked kernel; else the fallback */
+        else setenv("VAR_LINEAR", "blas", 1);   /* the streaming kernel and the SGEMM */
         for (k = 0; k < M * K; k++) x[k] = frand(&seed);
         for (k = 0; k < N * K; k++) w[k] = frand(&seed) * 0.2f;
         for (k = 0; k < N; k++) b[k] = frand(&seed);
@@ -507,6 +529,32 @@ static void test_gumbel_mix(void)
   var_ctx_free(ctx);
 }
 
+/* ---- edit flags ---------------------------------------------------------------- */
+
+static void test_edit_flags(void)
+{
+  /* var-spec §2.1: In 4 -> Out 3, output 1 mixes columns 1 and 2 with weight
+   * 0.50000006 on column 2, so a 0|1 split between them counts as kept. */
+  var_schedule s;
+  float m[16];
+  int32_t flags[1 + 4 + 9 + 16];
+  int y, x;
+  s.n_scales = 4;
+  s.pn[0] = 1; s.pn[1] = 2; s.pn[2] = 3; s.pn[3] = 4;
+  for (y = 0; y < 4; y++)
+    for (x = 0; x < 4; x++) m[y * 4 + x] = x >= 2 ? 1.0f : 0.0f;
+  var_edit_scale_flags(&s, m, flags);
+  CU_ASSERT_EQUAL(flags[0], 1);                  /* 1x1: always kept */
+  CU_ASSERT_EQUAL(flags[1], 0);                  /* 2x2: exact halves */
+  CU_ASSERT_EQUAL(flags[2], 1);
+  for (y = 0; y < 3; y++) {
+    CU_ASSERT_EQUAL(flags[5 + y * 3 + 0], 0);
+    CU_ASSERT_EQUAL(flags[5 + y * 3 + 1], 1);    /* 0.50000006 > 0.5 */
+    CU_ASSERT_EQUAL(flags[5 + y * 3 + 2], 1);
+  }
+  for (y = 0; y < 16; y++) CU_ASSERT_EQUAL(flags[14 + y], m[y] > 0.5f);
+}
+
 /* ---- whole-model behaviour --------------------------------------------------------- */
 
 /* Teacher-forced logits of the golden tiny set with 1 and 2 threads are bitwise equal. */
@@ -634,10 +682,244 @@ static void test_load_errors(void)
   remove(tmp);
 }
 
+static void test_bad_input(void)
+{
+  /* Validation happens before the VQ-VAE is used, so a VQ-VAE header with the
+   * right (or wrong) sizes is enough here. */
+  golden_set g;
+  char err[1024], path[1200];
+  var_ctx *ctx = new_ctx(1);
+  var_transformer *tf;
+  var_vqvae vae;
+  var_sample_params p;
+  int32_t tokens[2 * 30], keep[30];
+  float mask[16];
+  int labels[2] = { 3, 11 }, ok_labels[2] = { 3, -1 }, i;
+  CU_ASSERT_FATAL(golden_open(GOLDEN_DIR("tiny"), &g, err, sizeof err) == 0);
+  CU_ASSERT_FATAL(var_transformer_load(ctx, golden_checkpoint(&g, "var", path, sizeof path), NULL, &tf) == VAR_OK);
+  memset(&vae, 0, sizeof vae);
+  vae.ctx = ctx;
+  vae.cfg.vocab_size = 64;
+  vae.cfg.z_channels = 8;
+  var_sample_params_default(&p);
+  for (i = 0; i < 2 * 30; i++) tokens[i] = -7;
+  for (i = 0; i < 30; i++) keep[i] = i;
+  for (i = 0; i < 16; i++) mask[i] = 1.0f;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 2, labels, NULL, NULL, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "label 11") != NULL);
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 0, ok_labels, NULL, NULL, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_generate_tokens(NULL, &vae, &p, 1, ok_labels, NULL, NULL, tokens, NULL),
+                  VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, keep, NULL, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  keep[7] = 64;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, keep, mask, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "vocabulary") != NULL);
+  keep[7] = 7;
+  mask[3] = NAN;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, keep, mask, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  p.top_p = 1.5f;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, NULL, NULL, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  var_sample_params_default(&p);
+  p.cfg = NAN;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, NULL, NULL, tokens, NULL), VAR_ERR_INVALID_ARGUMENT);
+  var_sample_params_default(&p);
+  vae.cfg.vocab_size = 4096;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, NULL, NULL, tokens, NULL), VAR_ERR_SHAPE);
+  vae.cfg.vocab_size = 64;
+  vae.cfg.z_channels = 32;
+  CU_ASSERT_EQUAL(var_generate_tokens(tf, &vae, &p, 1, ok_labels, NULL, NULL, tokens, NULL), VAR_ERR_SHAPE);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "channels") != NULL);
+  for (i = 0; i < 2 * 30; i++) CU_ASSERT_EQUAL(tokens[i], -7);   /* outputs untouched */
+  var_transformer_free(tf);
+  golden_close(&g);
+  var_ctx_free(ctx);
+}
+
+/* ---- whole generations (need the VQ-VAE) ------------------------------------ */
+
+typedef struct {
+  var_ctx *ctx;
+  var_transformer *tf;
+  var_vqvae *vae;
+  int L, img_n, h;
+} small_models;
+
+static void open_small(int threads, small_models *m)
+{
+  golden_set g;
+  char err[1024], path[1200];
+  memset(m, 0, sizeof *m);
+  CU_ASSERT_FATAL(golden_open(GOLDEN_DIR("small"), &g, err, sizeof err) == 0);
+  m->ctx = new_ctx(threads);
+  CU_ASSERT_FATAL(var_transformer_load(m->ctx, golden_checkpoint(&g, "var", path, sizeof path), NULL, &m->tf) ==
+                  VAR_OK);
+  CU_ASSERT_FATAL(var_vqvae_load(m->ctx, golden_checkpoint(&g, "vae", path, sizeof path), &m->vae) == VAR_OK);
+  m->L = g.L;
+  m->h = g.latent;
+  m->img_n = 3 * g.image_size * g.image_size;
+  golden_close(&g);
+}
+
+static void close_small(small_models *m)
+{
+  var_vqvae_free(m->vae);
+  var_transformer_free(m->tf);
+  var_ctx_free(m->ctx);
+}
+
+/* Same seed, same image: for 1 and 2 threads, and for an image made alone or in a batch. */
+static void test_generate_determinism(void)
+{
+  small_models m1, m2;
+  var_sample_params p;
+  int labels[2] = { 4, -1 }, alone = -1, smooth;
+  int32_t *t1, *t2, *t3;
+  float *i1, *i2, *i3;
+  open_small(1, &m1);
+  open_small(2, &m2);
+  t1 = malloc(sizeof(int32_t) * 2 * (size_t)m1.L);
+  t2 = malloc(sizeof(int32_t) * 2 * (size_t)m1.L);
+  t3 = malloc(sizeof(int32_t) * (size_t)m1.L);
+  i1 = malloc(sizeof(float) * 2 * (size_t)m1.img_n);
+  i2 = malloc(sizeof(float) * 2 * (size_t)m1.img_n);
+  i3 = malloc(sizeof(float) * (size_t)m1.img_n);
+  CU_ASSERT_FATAL(t1 && t2 && t3 && i1 && i2 && i3);
+  for (smooth = 0; smooth <= 1; smooth++) {
+    int k, varied = 0;
+    var_sample_params_default(&p);
+    p.seed = 11;
+    p.cfg = 3.0f;
+    p.top_k = 40;
+    p.top_p = 0.9f;
+    p.more_smooth = smooth;
+    CU_ASSERT_FATAL(var_generate_tokens(m1.tf, m1.vae, &p, 2, labels, NULL, NULL, t1, i1) == VAR_OK);
+    CU_ASSERT_FATAL(var_generate_tokens(m2.tf, m2.vae, &p, 2, labels, NULL, NULL, t2, i2) == VAR_OK);
+    CU_ASSERT(memcmp(t1, t2, sizeof(int32_t) * 2 * (size_t)m1.L) == 0);
+    CU_ASSERT(memcmp(i1, i2, sizeof(float) * 2 * (size_t)m1.img_n) == 0);
+    /* item 1 of the batch (seed 12, unconditional) made on its own */
+    p.seed = 12;
+    CU_ASSERT_FATAL(var_generate_tokens(m2.tf, m2.vae, &p, 1, &alone, NULL, NULL, t3, i3) == VAR_OK);
+    CU_ASSERT(memcmp(t3, t2 + m1.L, sizeof(int32_t) * (size_t)m1.L) == 0);
+    if (!smooth || var_cpu_simd_level() >= VAR_SIMD_AVX2) {
+      CU_ASSERT(memcmp(i3, i2 + m1.img_n, sizeof(float) * (size_t)m1.img_n) == 0);
+    } else {
+      /* the fallback's SGEMM blocks rows by batch size: soft code vectors agree to rounding */
+      for (k = 0; k < m1.img_n; k++) CU_ASSERT_FATAL(fabs(i3[k] - i2[m1.img_n + k]) < 1e-4);
+    }
+    for (k = 0; k < m1.img_n; k++) CU_ASSERT_FATAL(i1[k] >= 0.0f && i1[k] <= 1.0f);
+    /* sampling (not greedy) draws different tokens for different seeds */
+    for (k = 0; k < m1.L; k++) varied += t1[k] != t1[m1.L + k];
+    CU_ASSERT(varied > m1.L / 4);
+  }
+  free(t1);
+  free(t2);
+  free(t3);
+  free(i1);
+  free(i2);
+  free(i3);
+  close_small(&m1);
+  close_small(&m2);
+}
+
+typedef struct {
+  int calls, cancel_at;
+  double last;
+  int monotonic, saw_decode;
+} progress_log;
+
+static int on_progress(void *user, const var_progress *p)
+{
+  progress_log *l = user;
+  l->calls++;
+  if (p->fraction < l->last || p->fraction > 1.0 + 1e-9) l->monotonic = 0;
+  l->last = p->fraction;
+  if (p->stage && !strcmp(p->stage, "decode")) l->saw_decode = 1;
+  return l->cancel_at && l->calls >= l->cancel_at;
+}
+
+static void test_cancel(void)
+{
+  small_models m;
+  var_sample_params p;
+  progress_log log;
+  int label = 4, i;
+  int32_t *tokens;
+  float *img;
+  open_small(2, &m);
+  tokens = malloc(sizeof(int32_t) * (size_t)m.L);
+  img = malloc(sizeof(float) * (size_t)m.img_n);
+  CU_ASSERT_FATAL(tokens && img);
+  var_sample_params_default(&p);
+  /* a full run reports monotonically up to 1, per block and per scale, then the decoder */
+  memset(&log, 0, sizeof log);
+  log.monotonic = 1;
+  var_ctx_set_progress(m.ctx, on_progress, &log);
+  CU_ASSERT_FATAL(var_generate_tokens(m.tf, m.vae, &p, 1, &label, NULL, NULL, tokens, img) == VAR_OK);
+  CU_ASSERT(log.monotonic);
+  CU_ASSERT(fabs(log.last - 1.0) < 1e-9);
+  CU_ASSERT(log.saw_decode);
+  CU_ASSERT(log.calls > m.tf->cfg.schedule.n_scales * m.tf->cfg.depth);
+  /* tokens only: no decoder stage, and still up to 1 */
+  memset(&log, 0, sizeof log);
+  log.monotonic = 1;
+  CU_ASSERT_FATAL(var_generate_tokens(m.tf, m.vae, &p, 1, &label, NULL, NULL, tokens, NULL) == VAR_OK);
+  CU_ASSERT(log.monotonic);
+  CU_ASSERT(fabs(log.last - 1.0) < 1e-9);
+  CU_ASSERT(!log.saw_decode);
+  /* cancelled inside the loop: VAR_ERR_CANCELLED and outputs untouched */
+  for (i = 0; i < m.L; i++) tokens[i] = -3;
+  for (i = 0; i < m.img_n; i++) img[i] = -5.0f;
+  memset(&log, 0, sizeof log);
+  log.cancel_at = 9;
+  CU_ASSERT_EQUAL(var_generate_tokens(m.tf, m.vae, &p, 1, &label, NULL, NULL, tokens, img), VAR_ERR_CANCELLED);
+  CU_ASSERT_EQUAL(log.calls, 9);
+  for (i = 0; i < m.L; i++) CU_ASSERT_EQUAL_FATAL(tokens[i], -3);
+  for (i = 0; i < m.img_n; i++) CU_ASSERT_FATAL(img[i] == -5.0f);
+  /* var_ctx_cancel before the call is cleared by the call (a new long call starts) */
+  var_ctx_set_progress(m.ctx, NULL, NULL);
+  var_ctx_cancel(m.ctx);
+  CU_ASSERT_EQUAL(var_generate_tokens(m.tf, m.vae, &p, 1, &label, NULL, NULL, tokens, NULL), VAR_OK);
+  free(tokens);
+  free(img);
+  close_small(&m);
+}
+
+/* Keeping everything reproduces the kept tokens; keeping nothing still keeps the 1x1 scale. */
+static void test_edit_extremes(void)
+{
+  small_models m;
+  var_sample_params p;
+  int label = -1, i, L;
+  int32_t *keep, *tokens;
+  float *mask;
+  open_small(2, &m);
+  L = m.L;
+  keep = malloc(sizeof(int32_t) * (size_t)L);
+  tokens = malloc(sizeof(int32_t) * (size_t)L);
+  mask = malloc(sizeof(float) * (size_t)m.h * m.h);
+  CU_ASSERT_FATAL(keep && tokens && mask);
+  for (i = 0; i < L; i++) keep[i] = (i * 37) % m.tf->cfg.vocab_size;
+  var_sample_params_default(&p);
+  p.seed = 3;
+  for (i = 0; i < m.h * m.h; i++) mask[i] = 1.0f;
+  CU_ASSERT_FATAL(var_generate_tokens(m.tf, m.vae, &p, 1, &label, keep, mask, tokens, NULL) == VAR_OK);
+  CU_ASSERT(memcmp(tokens, keep, sizeof(int32_t) * (size_t)L) == 0);
+  for (i = 0; i < m.h * m.h; i++) mask[i] = 0.0f;
+  CU_ASSERT_FATAL(var_generate_tokens(m.tf, m.vae, &p, 1, &label, keep, mask, tokens, NULL) == VAR_OK);
+  CU_ASSERT_EQUAL(tokens[0], keep[0]);
+  free(keep);
+  free(tokens);
+  free(mask);
+  close_small(&m);
+}
+
 int main(void)
 {
   static const test_case tests[] = {
+    { "golden tf: teacher-forced transformer (3 sets)", test_golden_tf },
     { "golden filter: top-k/top-p (3 sets)", test_golden_filter },
+    { "golden gen: forced and free-running generation (3 sets)", test_golden_gen },
+    { "golden edit: masked in/out-painting (3 sets)", test_golden_edit },
     { "attention_kv vs naive loop, heads, cache growth, both kernels", test_attention_kv },
     { "ln_modulate, gated_add, embed_rows, add_rows vs naive loops", test_rows_ops },
     { "linear: few-rows kernel and SGEMM path, bias, GELU, threads", test_linear },
@@ -645,8 +927,13 @@ int main(void)
     { "top-k/top-p filtering incl. ties", test_filter },
     { "sampling: distribution, seeds, threads", test_sampling_distribution },
     { "gumbel_mix (more_smooth)", test_gumbel_mix },
+    { "edit flags: bilinear CPU rule and > 0.5", test_edit_flags },
     { "teacher-forced logits: 1 vs 2 threads bitwise", test_threads_teacher_forced },
     { "transformer load errors and info", test_load_errors },
+    { "generation: bad input is refused, outputs untouched", test_bad_input },
+    { "generation: same seed = same image (threads, batching, more_smooth)", test_generate_determinism },
+    { "generation: progress and cancel", test_cancel },
+    { "edits: keep all / keep nothing", test_edit_extremes },
     { NULL, NULL },
   };
   return run_suite("transformer", tests);

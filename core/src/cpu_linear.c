@@ -1,11 +1,12 @@
 /* cpu_linear.c — the linear layer op: Y = act(X W^T + bias) (CPU backend).
  *
- * Large products go to the SGEMM (cpu_gemm.c) followed by one bias/activation
- * pass, or, in builds without a CBLAS, to a blocked AVX2 kernel of our own.
- * Products with few rows (the first scales of generation: a handful of rows
- * against weights of up to 16 M floats) are bound by reading the weights; they
- * use a kernel that streams every weight row once and forms all the dot
- * products with it.  Each output is summed in a fixed order by one thread. */
+ * With AVX2, a blocked kernel of our own (weights packed per task, inputs once
+ * per call, bias and activation applied as outputs complete) computes every
+ * product.  Without it, products with few rows (the first scales of generation:
+ * a handful of rows against weights of up to 16 M floats, bound by reading the
+ * weights) use a kernel that streams every weight row once, and larger ones the
+ * SGEMM (cpu_gemm.c) followed by one bias/activation pass.  Either way each
+ * output is summed in a fixed order by one thread. */
 #include "cpu_ops.h"
 #include "cpu_simd.h"
 
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Up to this many rows the streaming kernel beats packing the weights. */
+/* Without AVX2, up to this many rows the streaming kernel beats the SGEMM. */
 #define LIN_SMALL_M 12
 /* Weight rows per task of the streaming kernel. */
 #define LIN_ROWS_PER_TASK 16
@@ -96,63 +97,6 @@ static void small_portable(const lin_job *j, int n0, int n1)
   }
 }
 
-#if VAR_HAVE_X86_SIMD
-/* Two weight rows against four input rows per pass: eight 8-lane accumulators. */
-VAR_TARGET_AVX2 static void small_avx2(const lin_job *j, int n0, int n1)
-{
-  const int K = j->K, K8 = K & ~7, M = j->M, N = j->N;
-  int n, m, k, i;
-  for (n = n0; n < n1; n += 2) {
-    const int two = n + 1 < n1;
-    const float *w0 = j->W + (size_t)n * K, *w1 = two ? w0 + K : w0;
-    for (m = 0; m < M; m += 4) {
-      const int mr = M - m < 4 ? M - m : 4;
-      const float *x0 = j->X + (size_t)m * K;
-      const float *x1 = mr > 1 ? x0 + K : x0, *x2 = mr > 2 ? x0 + 2 * (size_t)K : x0;
-      const float *x3 = mr > 3 ? x0 + 3 * (size_t)K : x0;
-      __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      float s[8];
-      for (k = 0; k < K8; k += 8) {
-        const __m256 v0 = _mm256_loadu_ps(w0 + k), v1 = _mm256_loadu_ps(w1 + k);
-        __m256 x = _mm256_loadu_ps(x0 + k);
-        a00 = _mm256_fmadd_ps(x, v0, a00);
-        a01 = _mm256_fmadd_ps(x, v1, a01);
-        x = _mm256_loadu_ps(x1 + k);
-        a10 = _mm256_fmadd_ps(x, v0, a10);
-        a11 = _mm256_fmadd_ps(x, v1, a11);
-        x = _mm256_loadu_ps(x2 + k);
-        a20 = _mm256_fmadd_ps(x, v0, a20);
-        a21 = _mm256_fmadd_ps(x, v1, a21);
-        x = _mm256_loadu_ps(x3 + k);
-        a30 = _mm256_fmadd_ps(x, v0, a30);
-        a31 = _mm256_fmadd_ps(x, v1, a31);
-      }
-      s[0] = var_hsum256(a00);
-      s[1] = var_hsum256(a01);
-      s[2] = var_hsum256(a10);
-      s[3] = var_hsum256(a11);
-      s[4] = var_hsum256(a20);
-      s[5] = var_hsum256(a21);
-      s[6] = var_hsum256(a30);
-      s[7] = var_hsum256(a31);
-      for (; k < K; k++) {
-        s[0] += x0[k] * w0[k];
-        s[1] += x0[k] * w1[k];
-        s[2] += x1[k] * w0[k];
-        s[3] += x1[k] * w1[k];
-        s[4] += x2[k] * w0[k];
-        s[5] += x2[k] * w1[k];
-        s[6] += x3[k] * w0[k];
-        s[7] += x3[k] * w1[k];
-      }
-      for (i = 0; i < mr; i++) {
-        j->Y[(size_t)(m + i) * N + n] = s[2 * i];
-        if (two) j->Y[(size_t)(m + i) * N + n + 1] = s[2 * i + 1];
-      }
-    }
-  }
-}
-#endif
 
 /* ---- many rows: a blocked AVX2 GEMM that packs only the weights ------------- */
 
@@ -333,11 +277,7 @@ static void small_tasks(void *arg, int64_t begin, int64_t end, int thread)
   for (t = begin; t < end; t++) {
     const int n0 = (int)t * LIN_ROWS_PER_TASK, n1 = n0 + LIN_ROWS_PER_TASK < j->N ? n0 + LIN_ROWS_PER_TASK : j->N;
     int m, n;
-#if VAR_HAVE_X86_SIMD
-    if (j->simd) small_avx2(j, n0, n1);
-    else
-#endif
-      small_portable(j, n0, n1);
+    small_portable(j, n0, n1);
     if (j->bias || j->act != VAR_ACT_NONE)
       for (m = 0; m < j->M; m++)
         for (n = n0; n < n1; n++) {
@@ -347,17 +287,16 @@ static void small_tasks(void *arg, int64_t begin, int64_t end, int thread)
   }
 }
 
-/* Many rows go to the CBLAS when the build has one (OpenBLAS is as fast as our
- * kernel on large products and faster on mid-sized ones), else to our AVX2
- * kernel; $VAR_LINEAR=own selects ours anyway (the tests cover both). */
+/* With AVX2 every product goes to our blocked kernel: it sums each output over k
+ * in one fixed order whatever the number of rows, the split into tasks or the
+ * thread count, so a sequence's results do not depend on what else is in the
+ * batch (an image is the same made alone or with others, more_smooth included).
+ * It is as fast as OpenBLAS on these shapes.  $VAR_LINEAR=blas selects the
+ * fallback path anyway (the tests cover both). */
 static int use_own_gemm(int simd)
 {
-#ifdef VAR_HAVE_CBLAS
   const char *e = getenv("VAR_LINEAR");
-  return simd && e && !strcmp(e, "own");
-#else
-  return simd;
-#endif
+  return simd && !(e && !strcmp(e, "blas"));
 }
 
 var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
@@ -375,10 +314,6 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
   j.K = K;
   j.act = act;
   j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2;
-  if (M <= LIN_SMALL_M && K > 0) {
-    var_parallel_for(cpu_pool(be), (N + LIN_ROWS_PER_TASK - 1) / LIN_ROWS_PER_TASK, 1, small_tasks, &j);
-    return VAR_OK;
-  }
 #if VAR_HAVE_X86_SIMD
   if (use_own_gemm(j.simd) && K > 0) {
     gk_job g;
@@ -398,6 +333,10 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
     return s;
   }
 #endif
+  if (M <= LIN_SMALL_M && K > 0) {
+    var_parallel_for(cpu_pool(be), (N + LIN_ROWS_PER_TASK - 1) / LIN_ROWS_PER_TASK, 1, small_tasks, &j);
+    return VAR_OK;
+  }
   s = var_cpu_sgemm(cpu_pool(be), 0, 1, M, N, K, 1.0f, j.X, K, j.W, K, 0.0f, j.Y, N);
   if (s != VAR_OK || (!bias.buf && act == VAR_ACT_NONE)) return s;
   var_parallel_for(cpu_pool(be), M, 4, bias_act_rows, &j);

@@ -24,4 +24,11 @@ int golden_load_i32(const golden_set *g, const char *name, int32_t **out, int64_
 /* margin[r] = top-1 minus top-2 value of each row of logits[rows, V]. */
 void golden_top2_margin(const float *logits, int64_t rows, int V, float *margin);
 
+/* The gen_* (edit = 0) or edit_* (edit = 1) checks of one case `tag` (golden.md §5):
+ * generation with the golden tokens forced (guided logits of every scale,
+ * their argmax where the margin is clear, f_hat, image), then free-running
+ * greedy generation (tokens with near-ties excused and counted; f_hat and image
+ * of every item that did not flip). */
+void golden_generation_case(const golden_set *g, golden_report *r, const char *tag, int edit);
+
 #endif
