@@ -2,7 +2,8 @@
  * suites chosen by argv[1] (each registered as its own meson test):
  *   golden       the golden stages with every context on OpenCL ($VAR_BACKEND)
  *   tokens       CPU and OpenCL sample the same tokens from the same seeds
- *                (top-k/top-p, CFG) on the golden models
+ *                (top-k/top-p, CFG) on the golden models: transformer
+ *                rollouts, and whole var_generate_tokens calls
  *   no-platform  run with OCL_ICD_VENDORS pointing nowhere: creating an OpenCL
  *                context fails with VAR_ERR_BACKEND and says why; CPU works
  * A context kept open for the whole run holds the shared OpenCL device, so the
@@ -11,6 +12,7 @@
 
 #include "backend.h"
 #include "transformer.h"
+#include "vqvae.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -71,6 +73,20 @@ static void test_golden_filter(void)
   golden_on_opencl(GOLDEN_DIR("tiny"), "filter", 2, 0);
   golden_on_opencl(GOLDEN_DIR("tiny-saln"), "filter", 2, 0);
   golden_on_opencl(GOLDEN_DIR("small"), "filter", 2, 0);
+}
+
+static void test_golden_gen(void)
+{
+  golden_on_opencl(GOLDEN_DIR("tiny"), "gen", 12, 0);
+  golden_on_opencl(GOLDEN_DIR("tiny-saln"), "gen", 12, 0);
+  golden_on_opencl(GOLDEN_DIR("small"), "gen", 12, 0);
+}
+
+static void test_golden_edit(void)
+{
+  golden_on_opencl(GOLDEN_DIR("tiny"), "edit", 14, 0);
+  golden_on_opencl(GOLDEN_DIR("tiny-saln"), "edit", 14, 0);
+  golden_on_opencl(GOLDEN_DIR("small"), "edit", 14, 0);
 }
 
 /* ---- the same tokens on both backends -------------------------------------------- */
@@ -180,6 +196,76 @@ static void tokens_case(const char *set, int top_k, float top_p, float cfg)
   var_ctx_free(cl);
 }
 
+/* The whole public generation (transformer, quantiser, VQ-VAE decode) on both
+ * backends: the same tokens, and images equal to float rounding. */
+static void generate_case(const char *set, int top_k, float top_p, float cfg, int more_smooth, int edit)
+{
+  golden_set g;
+  char err[1024], var_path[1200], vae_path[1200];
+  var_ctx *ctx[2];
+  var_transformer *tf[2];
+  var_vqvae *vae[2];
+  var_sample_params sp;
+  const int B = 2, labels[2] = { 1, 5 };
+  int32_t *tok[2], *keep = NULL;
+  float *img[2], *mask = NULL, worst = 0;
+  int i, k, side, diff = 0, n_img;
+  CU_ASSERT_FATAL(golden_open(set, &g, err, sizeof err) == 0);
+  golden_checkpoint(&g, "var", var_path, sizeof var_path);
+  golden_checkpoint(&g, "vae", vae_path, sizeof vae_path);
+  side = g.image_size;
+  n_img = B * 3 * side * side;
+  var_sample_params_default(&sp);
+  sp.seed = 2024;
+  sp.cfg = cfg;
+  sp.top_k = top_k;
+  sp.top_p = top_p;
+  sp.more_smooth = more_smooth;
+  if (edit) {   /* keep the left half of an arbitrary token map, regenerate the rest */
+    keep = malloc(sizeof(int32_t) * B * g.L);
+    mask = malloc(sizeof(float) * B * g.latent * g.latent);
+    CU_ASSERT_FATAL(keep && mask);
+    for (i = 0; i < B * g.L; i++) keep[i] = (i * 37 + 11) % 64;
+    for (i = 0; i < B * g.latent * g.latent; i++) mask[i] = (i % g.latent) < g.latent / 2 ? 1.0f : 0.0f;
+  }
+  for (k = 0; k < 2; k++) {
+    ctx[k] = new_ctx(k ? "opencl" : "cpu");
+    CU_ASSERT_FATAL(var_transformer_load(ctx[k], var_path, NULL, &tf[k]) == VAR_OK);
+    CU_ASSERT_FATAL(var_vqvae_load(ctx[k], vae_path, &vae[k]) == VAR_OK);
+    tok[k] = malloc(sizeof(int32_t) * B * g.L);
+    img[k] = malloc(sizeof(float) * n_img);
+    CU_ASSERT_FATAL(tok[k] && img[k]);
+    if (var_generate_tokens(tf[k], vae[k], &sp, B, labels, keep, mask, tok[k], img[k]) != VAR_OK)
+      printf("\n  %s: %s\n", k ? "opencl" : "cpu", var_ctx_last_error(ctx[k]));
+  }
+  for (i = 0; i < B * g.L; i++) diff += tok[0][i] != tok[1][i];
+  for (i = 0; i < n_img; i++)
+    if (fabsf(img[0][i] - img[1][i]) > worst) worst = fabsf(img[0][i] - img[1][i]);
+  printf("\n  %s var_generate_tokens top_k %d top_p %g cfg %g more_smooth %d edit %d: %d of %d tokens differ, "
+         "image max|diff| %.2g",
+         g.name, top_k, (double)top_p, (double)cfg, more_smooth, edit, diff, B * g.L, (double)worst);
+  CU_ASSERT_EQUAL(diff, 0);
+  CU_ASSERT(worst < 1e-3f);
+  for (k = 0; k < 2; k++) {
+    var_vqvae_free(vae[k]);
+    var_transformer_free(tf[k]);
+    var_ctx_free(ctx[k]);
+    free(tok[k]);
+    free(img[k]);
+  }
+  free(keep);
+  free(mask);
+  golden_close(&g);
+}
+
+static void test_generate(void)
+{
+  generate_case(GOLDEN_DIR("tiny"), 8, 0.9f, 4.0f, 0, 0);
+  generate_case(GOLDEN_DIR("tiny-saln"), 6, 0.8f, 3.0f, 1, 0);
+  generate_case(GOLDEN_DIR("small"), 40, 0.95f, 4.0f, 0, 0);
+  generate_case(GOLDEN_DIR("small"), 40, 0.95f, 3.0f, 1, 1);
+}
+
 static void test_tokens_tiny(void)
 {
   tokens_case(GOLDEN_DIR("tiny"), 8, 0.9f, 4.0f);
@@ -233,12 +319,15 @@ int main(int argc, char **argv)
     { "golden vae stage on OpenCL (3 sets)", test_golden_vae },
     { "golden tf stage on OpenCL (3 sets)", test_golden_tf },
     { "golden filter stage on OpenCL (3 sets)", test_golden_filter },
+    { "golden gen stage on OpenCL (3 sets)", test_golden_gen },
+    { "golden edit stage on OpenCL (3 sets)", test_golden_edit },
     { NULL, NULL },
   };
   static const test_case tokens[] = {
     { "same tokens CPU/OpenCL: tiny", test_tokens_tiny },
     { "same tokens CPU/OpenCL: tiny-saln (shared AdaLN)", test_tokens_tiny_saln },
     { "same tokens CPU/OpenCL: small", test_tokens_small },
+    { "var_generate_tokens CPU/OpenCL: tokens and images (incl. more_smooth, edit)", test_generate },
     { NULL, NULL },
   };
   static const test_case no_platform[] = {
