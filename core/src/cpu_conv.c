@@ -2,20 +2,21 @@
  * upsampling and single-head spatial attention (CPU backend).
  *
  * Convolutions are im2col + SGEMM over tiles of output pixels whose size
- * depends only on the layer (never on the thread count), so the scratch memory
- * is bounded and every output is summed in the same order however many threads
- * run.  1x1 convolutions are a plain GEMM on the input.  Group norm works per
- * (batch, group) — one task computes one group's statistics and normalises it —
- * and the attention is two GEMMs around a row softmax, in blocks of queries. */
-#include "cpu_ops.h"
+ * depends only on the layer (bounded scratch memory), or the direct AVX2 kernel
+ * of cpu_conv_avx2.c (see conv_direct for which).  Group norm works per (batch, group):
+ * one task computes one group's statistics and normalises it.  The attention
+ * is two GEMMs around a row softmax, in blocks of queries.  Every output is
+ * computed in the same order whatever the number of threads. */
+#include "cpu_conv.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define CONV_X86 1
+#if VAR_CONV_X86
 #include <immintrin.h>
-#define CONV_AVX2 __attribute__((target("avx2,fma")))
+#define CONV_X86 1
+#define CONV_AVX2 VAR_CONV_AVX2
 #else
 #define CONV_X86 0
 #endif
@@ -24,9 +25,7 @@
  * several hundred columns even at K = 640*9, small enough to stay cache-friendly. */
 #define CONV_COL_FLOATS (4u << 20)
 
-/* AVX2+FMA kernels when the processor has them; VAR_SIMD=0 forces the plain C
- * ones (the op tests run both). */
-static int use_avx2(void)
+int var_conv_use_avx2(void)
 {
 #if CONV_X86
   static int cached = -1;
@@ -41,6 +40,8 @@ static int use_avx2(void)
   return 0;
 #endif
 }
+
+#define use_avx2 var_conv_use_avx2
 
 /* ---- vector exp / SiLU ---------------------------------------------------- */
 
@@ -116,15 +117,11 @@ typedef struct {
   float *out;              /* one batch item [c_out, h_out * w_out] */
 } conv_job;
 
-/* One im2col row r = (ci, dy, dx): the input value under tap (dy, dx) for each
- * output pixel of the tile, 0 in the padding. */
-static void im2col_row(const conv_job *j, int r)
+void var_im2col_row(const var_conv_desc *d, const float *in, int r, int p0, int np, float *dst)
 {
-  const var_conv_desc *d = j->d;
   const int kk = d->k * d->k, ci = r / kk, dy = (r % kk) / d->k, dx = r % d->k, s = d->stride;
-  const float *plane = j->in + (size_t)ci * d->h_in * d->w_in;
-  float *dst = j->col + (size_t)r * j->np;
-  int p = j->p0, end = j->p0 + j->np;
+  const float *plane = in + (size_t)ci * d->h_in * d->w_in;
+  int p = p0, end = p0 + np;
   while (p < end) {
     const int y = p / d->w_out, x0 = p % d->w_out;
     const int x1 = end - p < d->w_out - x0 ? x0 + (end - p) : d->w_out;
@@ -154,7 +151,10 @@ static void im2col_rows(void *arg, int64_t begin, int64_t end, int thread)
 {
   int64_t r;
   (void)thread;
-  for (r = begin; r < end; r++) im2col_row(arg, (int)r);
+  for (r = begin; r < end; r++) {
+    const conv_job *j = arg;
+    var_im2col_row(j->d, j->in, (int)r, j->p0, j->np, j->col + (size_t)r * j->np);
+  }
 }
 
 /* out[co, :] = bias[co] (+ residual[co, :]): the GEMM then accumulates onto it. */
@@ -185,8 +185,9 @@ static int conv_tile(const var_conv_desc *d, int K)
   return t < hw ? t : hw;
 }
 
-var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
-                      var_dptr residual, var_dptr out)
+/* im2col + SGEMM: the fallback without AVX2 (fast when the build has a BLAS). */
+static var_status conv2d_gemm(var_backend *be, const var_conv_desc *d, const float *in, const float *w,
+                              const float *bias, const float *residual, float *out)
 {
   var_pool *pool = cpu_pool(be);
   const int kk = d->k * d->k, K = d->c_in * kk;
@@ -197,9 +198,6 @@ var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
   float *col = NULL;
   int b, tile = 0;
   var_status s = VAR_OK;
-  if (d->batch < 0 || d->c_in <= 0 || d->c_out <= 0 || d->k <= 0 || d->stride <= 0 || d->h_out <= 0 ||
-      d->w_out <= 0)
-    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "conv2d: bad geometry");
   if (!pointwise) {
     tile = conv_tile(d, K);
     s = var_alloc(be->ctx, var_size_mul3((size_t)K, (size_t)tile, sizeof(float)), (void **)&col);
@@ -208,26 +206,54 @@ var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
   memset(&j, 0, sizeof j);
   j.d = d;
   j.col = col;
-  j.bias = cpu_f32(bias);
+  j.bias = bias;
   for (b = 0; b < d->batch && s == VAR_OK; b++) {
-    const float *W = cpu_f32(w);
-    j.in = cpu_f32(in) + (size_t)b * d->c_in * hw_in;
-    j.out = cpu_f32(out) + (size_t)b * d->c_out * hw;
-    j.residual = residual.buf ? cpu_f32(residual) + (size_t)b * d->c_out * hw : NULL;
+    j.in = in + (size_t)b * d->c_in * hw_in;
+    j.out = out + (size_t)b * d->c_out * hw;
+    j.residual = residual ? residual + (size_t)b * d->c_out * hw : NULL;
     var_parallel_for(pool, d->c_out, 1 + (int64_t)(16384 / hw), prefill_rows, &j);
     if (pointwise) {
-      s = var_cpu_sgemm(pool, 0, 0, d->c_out, (int)hw, d->c_in, 1.0f, W, d->c_in, j.in, (int)hw, 1.0f, j.out,
+      s = var_cpu_sgemm(pool, 0, 0, d->c_out, (int)hw, d->c_in, 1.0f, w, d->c_in, j.in, (int)hw, 1.0f, j.out,
                         (int)hw);
       continue;
     }
     for (j.p0 = 0; j.p0 < (int)hw && s == VAR_OK; j.p0 += tile) {
       j.np = (int)hw - j.p0 < tile ? (int)hw - j.p0 : tile;
       var_parallel_for(pool, K, 1 + 32768 / j.np, im2col_rows, &j);
-      s = var_cpu_sgemm(pool, 0, 0, d->c_out, j.np, K, 1.0f, W, K, col, j.np, 1.0f, j.out + j.p0, (int)hw);
+      s = var_cpu_sgemm(pool, 0, 0, d->c_out, j.np, K, 1.0f, w, K, col, j.np, 1.0f, j.out + j.p0, (int)hw);
     }
   }
   var_free(col);
   return s;
+}
+
+/* Which convolution: VAR_CONV=direct|gemm, else im2col + SGEMM when the build
+ * has a BLAS (its kernel beats ours by 10-15% here), the direct AVX2 kernel when
+ * it has none (the portable SGEMM is far slower), im2col + SGEMM otherwise. */
+static int conv_direct(void)
+{
+  const char *mode = getenv("VAR_CONV");
+  if (!use_avx2()) return 0;
+  if (mode && !strcmp(mode, "direct")) return 1;
+  if (mode && !strcmp(mode, "gemm")) return 0;
+#ifdef VAR_HAVE_CBLAS
+  return 0;
+#else
+  return 1;
+#endif
+}
+
+var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
+                      var_dptr residual, var_dptr out)
+{
+  if (d->batch < 0 || d->c_in <= 0 || d->c_out <= 0 || d->k <= 0 || d->stride <= 0 || d->h_out <= 0 ||
+      d->w_out <= 0)
+    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "conv2d: bad geometry");
+#if CONV_X86
+  if (conv_direct())
+    return var_conv2d_avx2(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
+#endif
+  return conv2d_gemm(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
 }
 
 /* ---- group norm ----------------------------------------------------------- */

@@ -6,6 +6,8 @@
 
 /* `var-bench gen`: one class-conditional generation (bench_gen.c). */
 int bench_gen_main(int argc, char **argv);
+/* `var-bench backends`: CPU vs OpenCL backend, stage by stage (bench_opencl.c). */
+int bench_opencl_main(int argc, char **argv);
 
 /* Wall-clock seconds (monotonic). */
 double bench_now(void);
