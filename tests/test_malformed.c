@@ -1643,6 +1643,155 @@ static void test_zip64_beyond_4gb(void)
   n_cases++;
 }
 
+/* ---- configuration from hostile shapes ------------------------------------- */
+
+typedef struct { const char *name; int ndim; int64_t shape[4]; } st_spec;
+
+/* A float32 safetensors file of zeros with these tensors (tensors with a size-0
+ * dimension carry any other sizes for free). */
+static bytes st_model(const st_spec *t, int n)
+{
+  bytes h = { 0, 0, 0 }, data = { 0, 0, 0 }, out;
+  char buf[256];
+  int i, d;
+  size_t off = 0;
+  b_put(&h, "{", 1);
+  for (i = 0; i < n; i++) {
+    uint64_t numel = 1;
+    for (d = 0; d < t[i].ndim; d++) numel *= (uint64_t)t[i].shape[d];
+    snprintf(buf, sizeof buf, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[", i ? "," : "", t[i].name);
+    b_put(&h, buf, strlen(buf));
+    for (d = 0; d < t[i].ndim; d++) {
+      snprintf(buf, sizeof buf, "%s%lld", d ? "," : "", (long long)t[i].shape[d]);
+      b_put(&h, buf, strlen(buf));
+    }
+    snprintf(buf, sizeof buf, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off, (unsigned long)(off + 4 * numel));
+    b_put(&h, buf, strlen(buf));
+    b_zeros(&data, 4 * numel);
+    off += 4 * numel;
+  }
+  b_put(&h, "}", 2);   /* with the NUL */
+  out = make_safetensors((const char *)h.p, data.p, data.n);
+  b_free(&h);
+  b_free(&data);
+  return out;
+}
+
+/* Derives a transformer (tf = 1) or VQ-VAE configuration; expects want + phrase. */
+static void expect_config(int line, const char *what, const st_spec *t, int n, int tf, const var_schedule *sched,
+                          var_status want, const char *phrase)
+{
+  bytes b = st_model(t, n);
+  var_checkpoint *ck = NULL;
+  var_tf_config tc;
+  var_vqvae_config vc;
+  var_status st;
+  CU_ASSERT_FATAL(var_checkpoint_open_memory(ctx, b.p, b.n, what, &ck) == VAR_OK);
+  st = tf ? var_tf_config_derive(ck, sched, &tc) : var_vqvae_config_derive(ck, &vc);
+  if (st != want || (phrase && !strstr(var_ctx_last_error(ctx), phrase)))
+    printf("\n    config \"%s\" (line %d): got %s \"%s\"", what, line, var_strerror(st), var_ctx_last_error(ctx));
+  CU_ASSERT_EQUAL(st, want);
+  if (phrase) CU_ASSERT(strstr(var_ctx_last_error(ctx), phrase) != NULL);
+  var_checkpoint_free(ck);
+  b_free(&b);
+  n_cases++;
+}
+
+static void test_config_hostile_shapes(void)
+{
+  /* a transformer in miniature: C 4, 2 heads, 3 classes, patch_nums (1, 2) */
+  st_spec tf[] = {
+    { "class_emb.weight", 2, { 4, 4 } },       { "blocks.0.attn.mat_qkv.weight", 2, { 12, 4 } },
+    { "blocks.0.attn.scale_mul_1H11", 4, { 1, 2, 1, 1 } }, { "blocks.0.ffn.fc1.weight", 2, { 16, 4 } },
+    { "head.weight", 2, { 8, 4 } },            { "word_embed.weight", 2, { 4, 2 } },
+    { "pos_1LC", 3, { 1, 5, 4 } },             { "pos_start", 3, { 1, 1, 4 } },
+    { "lvl_embed.weight", 2, { 2, 4 } },
+  };
+  st_spec vae[] = {
+    { "encoder.conv_in.weight", 4, { 32, 3, 1, 1 } }, { "encoder.down.0.block.0.conv1.weight", 4, { 32, 1, 1, 1 } },
+    { "quantize.embedding.weight", 2, { 4, 2 } },    { "quantize.quant_resi.qresi_ls.0.weight", 4, { 2, 2, 1, 1 } },
+  };
+  st_spec t2[9], v2[4];
+  var_schedule sched;
+  int n_tf = 9, n_vae = 4;
+  expect_config(__LINE__, "miniature transformer", tf, n_tf, 1, NULL, VAR_OK, NULL);
+  expect_config(__LINE__, "miniature VQ-VAE", vae, n_vae, 0, NULL, VAR_OK, NULL);
+
+  memcpy(t2, tf, sizeof tf);   /* 2^32 heads would be 0 as an int: C % 0 */
+  t2[2].shape[0] = 0;
+  t2[2].shape[1] = 1ll << 32;
+  expect_config(__LINE__, "2^32 heads", t2, n_tf, 1, NULL, VAR_ERR_SHAPE, "has size 4294967296 in dimension 1");
+  memcpy(t2, tf, sizeof tf);
+  t2[2].shape[1] = 3;
+  expect_config(__LINE__, "width not divisible by heads", t2, n_tf, 1, NULL, VAR_ERR_SHAPE,
+                "width 4 is not divisible by 3 heads");
+  memcpy(t2, tf, sizeof tf);
+  t2[0].shape[0] = 1;
+  expect_config(__LINE__, "one class row", t2, n_tf, 1, NULL, VAR_ERR_SHAPE, "outside [2, 16777216]");
+  memcpy(t2, tf, sizeof tf);
+  t2[0].shape[0] = 0;
+  t2[0].shape[1] = 3000000000ll;
+  expect_config(__LINE__, "width of 3e9", t2, n_tf, 1, NULL, VAR_ERR_SHAPE, "has size 3000000000 in dimension 1");
+  memcpy(t2, tf, sizeof tf);
+  t2[6].shape[0] = 0;
+  t2[6].shape[1] = 9243384;
+  t2[8].shape[0] = 4;
+  expect_config(__LINE__, "schedule search too large", t2, n_tf, 1, NULL, VAR_ERR_NOT_FOUND,
+                "too many candidates to search");
+  memcpy(t2, tf, sizeof tf);
+  t2[6].shape[1] = 86;
+  t2[8].shape[0] = 3;
+  expect_config(__LINE__, "ambiguous schedule", t2, n_tf, 1, NULL, VAR_ERR_NOT_FOUND, "several schedules fit");
+  CU_ASSERT_FATAL(var_schedule_parse("1,6,7", &sched) == VAR_OK);
+  expect_config(__LINE__, "ambiguous schedule given", t2, n_tf, 1, &sched, VAR_OK, NULL);
+  CU_ASSERT_FATAL(var_schedule_parse("1,2,3", &sched) == VAR_OK);
+  expect_config(__LINE__, "given schedule that does not fit", t2, n_tf, 1, &sched, VAR_ERR_SHAPE,
+                "the given schedule has 3 scales and 14 tokens, but the checkpoint was trained for 3 scales and 86");
+  memcpy(t2, tf, sizeof tf);
+  t2[7].shape[1] = 4;
+  expect_config(__LINE__, "pos_start rows", t2, n_tf, 1, NULL, VAR_ERR_SHAPE, "pos_start has 4 rows");
+  memcpy(t2, tf, sizeof tf);
+  t2[6].ndim = 2;
+  expect_config(__LINE__, "pos_1LC of rank 2", t2, n_tf, 1, NULL, VAR_ERR_SHAPE, "pos_1LC has 2 dimensions");
+  memcpy(t2, tf, sizeof tf);
+  t2[2].name = "blocks.0.attn.scale_mul";
+  expect_config(__LINE__, "no scale_mul", t2, n_tf, 1, NULL, VAR_ERR_NOT_FOUND, "L2-normalised attention");
+  memcpy(t2, tf, sizeof tf);
+  t2[4].name = "head.w";
+  expect_config(__LINE__, "no head", t2, n_tf, 1, NULL, VAR_ERR_NOT_FOUND, "lacks head.weight");
+
+  memcpy(v2, vae, sizeof vae);
+  v2[0].shape[0] = 48;
+  expect_config(__LINE__, "VQ-VAE width 48", v2, n_vae, 0, NULL, VAR_ERR_SHAPE, "not a multiple of 32");
+  memcpy(v2, vae, sizeof vae);
+  v2[1].shape[0] = 0;
+  expect_config(__LINE__, "VQ-VAE level of width 0", v2, n_vae, 0, NULL, VAR_ERR_SHAPE, "has size 0 in dimension 0");
+  memcpy(v2, vae, sizeof vae);
+  v2[2].shape[0] = 0;
+  v2[2].shape[1] = 1ll << 40;
+  expect_config(__LINE__, "VQ-VAE codebook of 2^40 channels", v2, n_vae, 0, NULL, VAR_ERR_SHAPE, "outside [1, 16777216]");
+  memcpy(v2, vae, sizeof vae);
+  v2[3].name = "quantize.quant_resi.weight";
+  expect_config(__LINE__, "VQ-VAE without phi convolutions", v2, n_vae, 0, NULL, VAR_ERR_UNSUPPORTED,
+                "no quantize.quant_resi.qresi_ls");
+  {
+    st_spec deep[11];
+    static const char *const names[9] = {
+      "encoder.down.0.block.0.conv1.weight", "encoder.down.1.block.0.conv1.weight", "encoder.down.2.block.0.conv1.weight",
+      "encoder.down.3.block.0.conv1.weight", "encoder.down.4.block.0.conv1.weight", "encoder.down.5.block.0.conv1.weight",
+      "encoder.down.6.block.0.conv1.weight", "encoder.down.7.block.0.conv1.weight", "encoder.down.8.block.0.conv1.weight",
+    };
+    int i;
+    deep[0] = vae[0];
+    deep[1] = vae[2];
+    for (i = 0; i < 9; i++) {
+      deep[2 + i] = vae[1];
+      deep[2 + i].name = names[i];
+    }
+    expect_config(__LINE__, "VQ-VAE with 9 levels", deep, 11, 0, NULL, VAR_ERR_UNSUPPORTED, "more than 8 levels");
+  }
+}
+
 /* ---- fuzzer findings ------------------------------------------------------- */
 
 /* Each input that crashed or misbehaved under the fuzzer, kept as a file, and
@@ -1714,6 +1863,7 @@ int main(void)
     { ".pth with shared storages at offsets, another prefix, int64, float16", test_pth_synthetic },
     { ".pth written by torch 1.13: dtypes, views, parameters, refusals", test_torch_fixtures },
     { "ZIP64 beyond 4 GiB: a sparse 4.4 GB checkpoint", test_zip64_beyond_4gb },
+    { "configuration derivation from hostile shapes", test_config_hostile_shapes },
     { "fuzzer findings stay fixed", test_fuzz_regressions },
     { NULL, NULL },
   };
