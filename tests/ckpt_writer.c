@@ -268,6 +268,7 @@ bytes make_pth(const char *prefix, const bytes *pickle, const pk_tensor *t, int 
     for (j = 0; j < i; j++)
       if (!strcmp(t[j].key, t[i].key)) seen = 1;
     if (seen) continue;
+    if (ne + 2 > ZW_MAX) abort();   /* more storages than the writer holds */
     size = storage_bytes && storage_bytes[i] >= 0 ? (size_t)storage_bytes[i]
                                                   : (size_t)t[i].storage_numel * storage_elem_size(t[i].storage);
     blobs[nb] = malloc(size ? size : 1);

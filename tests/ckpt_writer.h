@@ -28,7 +28,7 @@ void w64(uint8_t *p, uint64_t v);
 
 /* ---- ZIP ---------------------------------------------------------------- */
 
-#define ZW_MAX 64
+#define ZW_MAX 256
 
 typedef struct zw_entry {
   const char *name;

@@ -3,12 +3,17 @@
 #include "test_support.h"
 
 #include "ckpt.h"
+#include "ckpt_writer.h"
 #include "config.h"
 #include "sha256.h"
 #include "var.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_golden_checkpoints(void)
 {
@@ -245,6 +250,78 @@ static void test_missing_file(void)
   var_ctx_free(ctx);
 }
 
+/* Pages of [p, p+n) in the page cache (p page-aligned). */
+static size_t resident_pages(const void *p, size_t n)
+{
+  size_t pages = (n + 4095) / 4096, i, k = 0;
+  unsigned char *v = malloc(pages);
+  CU_ASSERT_FATAL(v != NULL);
+  if (mincore((void *)p, n, v) != 0) k = (size_t)-1;
+  for (i = 0; k != (size_t)-1 && i < pages; i++) k += v[i] & 1;
+  free(v);
+  return k;
+}
+
+/* Opening must read the directory, local headers and data.pkl, and no tensor
+ * data: a 48 MB checkpoint of 96 storages is written, dropped from the page
+ * cache, opened, and then at most a few hundred KB of it may be cached.  (The
+ * kernel's read-ahead, seeing headers read from start to end, used to pull in
+ * half of such a file.)  Where the page cache cannot be emptied (tmpfs keeps
+ * file pages in memory), the test says so and checks what it can. */
+static void test_open_reads_no_tensor_data(void)
+{
+  pk_tensor t[96];
+  char names[96][16], keys[96][8], path[512];
+  const char *tmp = getenv("TMPDIR");
+  bytes b;
+  int i, fd;
+  size_t before, after;
+  var_ctx *ctx;
+  var_checkpoint *ck;
+  void *m;
+  memset(t, 0, sizeof t);
+  for (i = 0; i < 96; i++) {
+    snprintf(names[i], sizeof names[i], "w%d", i);
+    snprintf(keys[i], sizeof keys[i], "%d", i);
+    t[i].name = names[i];
+    t[i].key = keys[i];
+    t[i].storage = "FloatStorage";
+    t[i].ndim = 2;
+    t[i].shape[0] = 256;
+    t[i].shape[1] = 512;
+    t[i].storage_numel = 256 * 512;
+    pk_contiguous(&t[i]);
+  }
+  b = make_pth_sd("page_cache", t, 96, NULL);
+  snprintf(path, sizeof path, "%s/var-page-cache-%ld.pth", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  CU_ASSERT_FATAL(fd >= 0);
+  CU_ASSERT_FATAL(write(fd, b.p, b.n) == (ssize_t)b.n);
+  CU_ASSERT(fdatasync(fd) == 0);
+  CU_ASSERT(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+  m = mmap(NULL, b.n, PROT_READ, MAP_SHARED, fd, 0);
+  CU_ASSERT_FATAL(m != MAP_FAILED);
+  before = resident_pages(m, b.n);
+  CU_ASSERT_FATAL(var_ctx_new(NULL, &ctx) == VAR_OK);
+  CU_ASSERT_FATAL(var_checkpoint_open(ctx, path, &ck) == VAR_OK);
+  CU_ASSERT_EQUAL(ck->n, 96);
+  after = resident_pages(m, b.n);
+  if (before < 64) {
+    printf("(%.0f KB of %.1f MB read) ", (after - before) * 4.0, b.n / 1e6);
+    CU_ASSERT(after - before < 128);   /* 512 KB */
+  } else {
+    printf("(the page cache of %s cannot be emptied: %lu of %lu pages stay; not measured) ", path,
+           (unsigned long)before, (unsigned long)((b.n + 4095) / 4096));
+    CU_ASSERT(before * 4096 >= b.n / 2);
+  }
+  var_checkpoint_free(ck);
+  var_ctx_free(ctx);
+  munmap(m, b.n);
+  close(fd);
+  unlink(path);
+  b_free(&b);
+}
+
 int main(void)
 {
   static const test_case tests[] = {
@@ -257,6 +334,7 @@ int main(void)
     { "SHA-256 known answers", test_sha256 },
     { "checkpoint stage: a wrong manifest hash is a failure", test_stage_detects_wrong_hash },
     { "missing file gives VAR_ERR_IO with the path", test_missing_file },
+    { "opening reads headers only, no tensor data (page cache)", test_open_reads_no_tensor_data },
     { NULL, NULL },
   };
   return run_suite("loader", tests);
