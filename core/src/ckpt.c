@@ -50,34 +50,25 @@ const char *var_dtype_name(var_dtype dt)
 
 static var_status build_index(var_checkpoint *ck)
 {
-  int i, cap = 16;
-  while (cap < ck->n * 2) cap *= 2;
-  ck->hash = malloc(sizeof(int) * (size_t)cap);
-  if (!ck->hash) return var_fail(ck->ctx, VAR_ERR_NO_MEMORY, "out of memory");
-  ck->hash_cap = cap;
-  for (i = 0; i < cap; i++) ck->hash[i] = -1;
+  int i, dup;
+  ck->by_name = malloc(sizeof *ck->by_name * (size_t)(ck->n ? ck->n : 1));
+  if (!ck->by_name) return var_fail(ck->ctx, VAR_ERR_NO_MEMORY, "out of memory");
   for (i = 0; i < ck->n; i++) {
-    uint32_t h = var_hash_name(ck->tensors[i].name) & (uint32_t)(cap - 1);
-    while (ck->hash[h] >= 0) {
-      if (!strcmp(ck->tensors[ck->hash[h]].name, ck->tensors[i].name))
-        return var_fail(ck->ctx, VAR_ERR_FORMAT, "checkpoint has the tensor \"%.200s\" twice", ck->tensors[i].name);
-      h = (h + 1) & (uint32_t)(cap - 1);
-    }
-    ck->hash[h] = i;
+    ck->by_name[i].name = ck->tensors[i].name;
+    ck->by_name[i].index = i;
   }
+  dup = var_names_sort(ck->by_name, ck->n);
+  if (dup >= 0)
+    return var_fail(ck->ctx, VAR_ERR_FORMAT, "checkpoint has the tensor \"%.200s\" twice", ck->by_name[dup].name);
   return VAR_OK;
 }
 
 const var_ckpt_tensor *var_ckpt_find(const var_checkpoint *ck, const char *name)
 {
-  uint32_t h;
-  if (!ck || !ck->hash || !name) return NULL;
-  h = var_hash_name(name) & (uint32_t)(ck->hash_cap - 1);
-  while (ck->hash[h] >= 0) {
-    if (!strcmp(ck->tensors[ck->hash[h]].name, name)) return &ck->tensors[ck->hash[h]];
-    h = (h + 1) & (uint32_t)(ck->hash_cap - 1);
-  }
-  return NULL;
+  int i;
+  if (!ck || !ck->by_name || !name) return NULL;
+  i = var_names_find(ck->by_name, ck->n, name);
+  return i < 0 ? NULL : &ck->tensors[i];
 }
 
 static var_status keep_owned(var_checkpoint *ck, void *p)
@@ -467,7 +458,7 @@ void var_checkpoint_free(var_checkpoint *ck)
   for (i = 0; i < ck->n_owned; i++) var_free(ck->owned[i]);
   free(ck->owned);
   free(ck->tensors);
-  free(ck->hash);
+  free(ck->by_name);
 #ifndef _WIN32
   if (ck->map && ck->mapped == VAR_CKPT_MMAP) munmap((void *)ck->map, ck->map_size);
 #endif

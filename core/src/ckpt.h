@@ -6,6 +6,7 @@
 #define VAR_CKPT_H
 
 #include "internal.h"
+#include "zip.h"
 
 typedef struct var_ckpt_tensor {
   char *name;
@@ -30,8 +31,7 @@ struct var_checkpoint {
   int format;               /* VAR_CKPT_PTH or VAR_CKPT_SAFETENSORS */
   var_ckpt_tensor *tensors;
   int n;
-  int *hash;                /* open-addressing index over names: -1 empty */
-  int hash_cap;
+  var_name_ref *by_name;    /* sorted index over tensors[].name (zip.h) */
   void **owned;             /* aligned copies to free */
   int n_owned;
 };

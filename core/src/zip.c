@@ -45,11 +45,30 @@ uint32_t var_crc32_update(uint32_t crc, const uint8_t *data, size_t n)
 
 uint32_t var_crc32(const uint8_t *data, size_t n) { return var_crc32_update(0, data, n); }
 
-uint32_t var_hash_name(const char *s)
+static int ref_cmp(const void *a, const void *b)
 {
-  uint32_t h = 2166136261u;
-  while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
-  return h;
+  return strcmp(((const var_name_ref *)a)->name, ((const var_name_ref *)b)->name);
+}
+
+int var_names_sort(var_name_ref *refs, int n)
+{
+  int i;
+  if (n > 1) qsort(refs, (size_t)n, sizeof *refs, ref_cmp);
+  for (i = 0; i + 1 < n; i++)
+    if (!strcmp(refs[i].name, refs[i + 1].name)) return i;
+  return -1;
+}
+
+int var_names_find(const var_name_ref *refs, int n, const char *name)
+{
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2, c = strcmp(refs[mid].name, name);
+    if (!c) return refs[mid].index;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
 }
 
 /* Is [off, off+len) inside [0, size)? */
@@ -61,41 +80,30 @@ void var_zip_close(var_zip *zip)
   if (!zip) return;
   for (i = 0; i < zip->n_entries; i++) free(zip->entries[i].name);
   free(zip->entries);
-  free(zip->hash);
+  free(zip->by_name);
   memset(zip, 0, sizeof *zip);
 }
 
 const var_zip_entry *var_zip_find(const var_zip *zip, const char *name)
 {
-  size_t h;
-  if (!zip->hash) return NULL;
-  h = var_hash_name(name) & (zip->hash_cap - 1);
-  while (zip->hash[h] >= 0) {
-    if (!strcmp(zip->entries[zip->hash[h]].name, name)) return &zip->entries[zip->hash[h]];
-    h = (h + 1) & (zip->hash_cap - 1);
-  }
-  return NULL;
+  int i = zip->by_name ? var_names_find(zip->by_name, zip->n_entries, name) : -1;
+  return i < 0 ? NULL : &zip->entries[i];
 }
 
 /* Builds the name index; two entries with one name make the archive ambiguous
  * (which one would a reader pick?), so that is an error. */
 static var_status index_names(var_ctx *ctx, var_zip *z)
 {
-  size_t cap = 16, i;
-  while (cap < (size_t)z->n_entries * 2) cap *= 2;
-  z->hash = malloc(cap * sizeof *z->hash);
-  if (!z->hash) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory indexing the zip directory");
-  z->hash_cap = cap;
-  for (i = 0; i < cap; i++) z->hash[i] = -1;
-  for (i = 0; i < (size_t)z->n_entries; i++) {
-    size_t h = var_hash_name(z->entries[i].name) & (cap - 1);
-    while (z->hash[h] >= 0) {
-      if (!strcmp(z->entries[z->hash[h]].name, z->entries[i].name))
-        return var_fail(ctx, VAR_ERR_FORMAT, "corrupt zip: the entry \"%.200s\" appears twice", z->entries[i].name);
-      h = (h + 1) & (cap - 1);
-    }
-    z->hash[h] = (int)i;
+  int i, dup;
+  z->by_name = malloc(sizeof *z->by_name * (size_t)(z->n_entries ? z->n_entries : 1));
+  if (!z->by_name) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory indexing the zip directory");
+  for (i = 0; i < z->n_entries; i++) {
+    z->by_name[i].name = z->entries[i].name;
+    z->by_name[i].index = i;
   }
+  dup = var_names_sort(z->by_name, z->n_entries);
+  if (dup >= 0)
+    return var_fail(ctx, VAR_ERR_FORMAT, "corrupt zip: the entry \"%.200s\" appears twice", z->by_name[dup].name);
   return VAR_OK;
 }
 

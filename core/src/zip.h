@@ -17,11 +17,24 @@ typedef struct var_zip_entry {
   int stored;               /* compression method 0 */
 } var_zip_entry;
 
+/* A name index: (name, position) pairs sorted by name.  Sorting rather than
+ * hashing keeps the worst case O(n log n) whatever names a hostile file
+ * chooses (no collisions to aim for). */
+typedef struct var_name_ref {
+  const char *name;
+  int index;
+} var_name_ref;
+
+/* Sorts refs by name; returns the position i of a duplicate (refs[i] and
+ * refs[i + 1] have one name) or -1 when all names differ. */
+int var_names_sort(var_name_ref *refs, int n);
+/* The index stored with `name`, or -1. */
+int var_names_find(const var_name_ref *refs, int n, const char *name);
+
 typedef struct var_zip {
   var_zip_entry *entries;
   int n_entries;
-  int *hash;                /* open-addressing index over names, -1 = empty */
-  size_t hash_cap;
+  var_name_ref *by_name;    /* sorted index over entries[].name */
 } var_zip;
 
 /* Reads the central directory.  Fails with VAR_ERR_FORMAT for malformed,
@@ -30,12 +43,10 @@ typedef struct var_zip {
  * encrypted or multi-disk ones.  Compressed entries are listed (stored = 0). */
 var_status var_zip_open(var_ctx *ctx, const uint8_t *data, uint64_t size, var_zip *out);
 void var_zip_close(var_zip *zip);
-/* Exact name match, NULL when absent.  O(1) expected. */
+/* Exact name match, NULL when absent.  O(log n). */
 const var_zip_entry *var_zip_find(const var_zip *zip, const char *name);
 uint32_t var_crc32(const uint8_t *data, size_t n);
 /* Running form: crc = var_crc32_update(0, a, na); crc = var_crc32_update(crc, b, nb). */
 uint32_t var_crc32_update(uint32_t crc, const uint8_t *data, size_t n);
-/* FNV-1a over a NUL-terminated string; shared by the name indexes. */
-uint32_t var_hash_name(const char *s);
 
 #endif
