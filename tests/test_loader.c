@@ -77,7 +77,9 @@ static void test_phi_tables(void)
   static const int t4[] = { 0, 1, 2, 3 }, t5[] = { 0, 1, 2, 2, 3 }, t6[] = { 0, 0, 1, 2, 3, 3 },
                    t7[] = { 0, 0, 1, 2, 2, 3, 3 }, t8[] = { 0, 0, 1, 1, 2, 2, 3, 3 },
                    t10[] = { 0, 0, 1, 1, 1, 2, 2, 3, 3, 3 };
-  static const struct { int S; const int *t; } tables[] = { { 4, t4 }, { 5, t5 }, { 6, t6 }, { 7, t7 }, { 8, t8 }, { 10, t10 } };
+  static const struct { int S; const int *t; } tables[] = {
+    { 4, t4 }, { 5, t5 }, { 6, t6 }, { 7, t7 }, { 8, t8 }, { 10, t10 },
+  };
   unsigned k;
   int si;
   for (k = 0; k < sizeof tables / sizeof tables[0]; k++)

@@ -1769,7 +1769,8 @@ static void test_config_hostile_shapes(void)
   memcpy(v2, vae, sizeof vae);
   v2[2].shape[0] = 0;
   v2[2].shape[1] = 1ll << 40;
-  expect_config(__LINE__, "VQ-VAE codebook of 2^40 channels", v2, n_vae, 0, NULL, VAR_ERR_SHAPE, "outside [1, 16777216]");
+  expect_config(__LINE__, "VQ-VAE codebook of 2^40 channels", v2, n_vae, 0, NULL, VAR_ERR_SHAPE,
+                "outside [1, 16777216]");
   memcpy(v2, vae, sizeof vae);
   v2[3].name = "quantize.quant_resi.weight";
   expect_config(__LINE__, "VQ-VAE without phi convolutions", v2, n_vae, 0, NULL, VAR_ERR_UNSUPPORTED,
@@ -1777,9 +1778,11 @@ static void test_config_hostile_shapes(void)
   {
     st_spec deep[11];
     static const char *const names[9] = {
-      "encoder.down.0.block.0.conv1.weight", "encoder.down.1.block.0.conv1.weight", "encoder.down.2.block.0.conv1.weight",
-      "encoder.down.3.block.0.conv1.weight", "encoder.down.4.block.0.conv1.weight", "encoder.down.5.block.0.conv1.weight",
-      "encoder.down.6.block.0.conv1.weight", "encoder.down.7.block.0.conv1.weight", "encoder.down.8.block.0.conv1.weight",
+      "encoder.down.0.block.0.conv1.weight", "encoder.down.1.block.0.conv1.weight",
+      "encoder.down.2.block.0.conv1.weight", "encoder.down.3.block.0.conv1.weight",
+      "encoder.down.4.block.0.conv1.weight", "encoder.down.5.block.0.conv1.weight",
+      "encoder.down.6.block.0.conv1.weight", "encoder.down.7.block.0.conv1.weight",
+      "encoder.down.8.block.0.conv1.weight",
     };
     int i;
     deep[0] = vae[0];
