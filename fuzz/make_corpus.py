@@ -72,13 +72,14 @@ def main():
     save_pth("dtypes", dtypes)
     save_safetensors("dtypes", OrderedDict((k, v.clone()) for k, v in dtypes.items()))
 
-    # A VAR transformer in miniature: depth 1, C 4, 2 heads, V 8, Cv 2, 2 classes, patch_nums (1, 2).
-    C, V, Cv, L = 4, 8, 2, 5
+    # A VAR transformer in miniature: depth 1, C 4, 2 heads, V 8, Cv 2, 2 classes, patch_nums (1, 2, 3, 4)
+    # (4 scales, so that deriving the schedule searches).
+    C, V, Cv, L = 4, 8, 2, 30
     tf = OrderedDict([
         ("pos_start", torch.randn(1, 1, C, generator=g)), ("pos_1LC", torch.randn(1, L, C, generator=g)),
-        ("lvl_1L", torch.tensor([[0, 1, 1, 1, 1]])), ("attn_bias_for_masking", torch.zeros(1, 1, L, L)),
+        ("lvl_1L", torch.zeros(1, L, dtype=torch.int64)), ("attn_bias_for_masking", torch.zeros(1, 1, 1, 1)),
         ("word_embed.weight", torch.randn(C, Cv, generator=g)), ("word_embed.bias", torch.zeros(C)),
-        ("class_emb.weight", torch.randn(3, C, generator=g)), ("lvl_embed.weight", torch.randn(2, C, generator=g)),
+        ("class_emb.weight", torch.randn(3, C, generator=g)), ("lvl_embed.weight", torch.randn(4, C, generator=g)),
         ("blocks.0.attn.scale_mul_1H11", torch.zeros(1, 2, 1, 1)), ("blocks.0.attn.q_bias", torch.zeros(C)),
         ("blocks.0.attn.v_bias", torch.zeros(C)), ("blocks.0.attn.zero_k_bias", torch.zeros(C)),
         ("blocks.0.attn.mat_qkv.weight", torch.randn(3 * C, C, generator=g)),
@@ -101,6 +102,14 @@ def main():
     ])
     save_pth("vae_mini", vae)
     save_safetensors("vae_mini", vae.copy())
+
+    # torch >= 1.12 may add a byteorder entry (torch 1.13 here does not write one): add it by hand.
+    with zipfile.ZipFile(os.path.join(OUT, "dtypes.pth")) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(os.path.join(OUT, "byteorder.pth"), "w", zipfile.ZIP_STORED) as z:
+        for info, data in items:
+            z.writestr(info, data)
+        z.writestr("archive/byteorder", b"little")
 
     hostile = {
         "os_system.pkl": b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00idR.",
