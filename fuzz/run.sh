@@ -17,10 +17,10 @@ features="-Dopencl=disabled -Dgimp=disabled -Dkrita=disabled -Dpng=disabled -Dte
 if [ "${1:-}" = "--coverage" ]; then
   if [ ! -f build-fuzzcov/build.ninja ]; then
     # shellcheck disable=SC2086
-    CC=clang meson setup build-fuzzcov -Dfuzzer=true $features \
+    LLVM_PROFILE_FILE=/dev/null CC=clang meson setup build-fuzzcov -Dfuzzer=true $features \
       -Dc_args="-fprofile-instr-generate -fcoverage-mapping" -Dc_link_args="-fprofile-instr-generate"
   fi
-  ninja -C build-fuzzcov fuzz/fuzz_checkpoint
+  LLVM_PROFILE_FILE=/dev/null ninja -C build-fuzzcov fuzz/fuzz_checkpoint
   mkdir -p build-fuzz/corpus
   rm -f build-fuzzcov/fuzz.profraw
   LLVM_PROFILE_FILE=build-fuzzcov/fuzz.profraw build-fuzzcov/fuzz/fuzz_checkpoint -runs=0 \
