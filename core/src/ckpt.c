@@ -205,10 +205,8 @@ static var_status place_pth_tensor(var_checkpoint *ck, const var_zip *zip, const
     return var_fail(ck->ctx, VAR_ERR_FORMAT, "storage %.300s claims %lld elements of %s but holds only %llu bytes",
                     entry, (long long)p->storage_numel, var_dtype_name(p->dtype), (unsigned long long)e->size);
   if (p->offset > p->storage_numel)
-    return var_fail(ck->ctx, VAR_ERR_FORMAT,
-                    "tensor \"%.200s\" starts at element %lld, past the end of its %lld-element "
-                    "storage",
-                    p->name, (long long)p->offset, (long long)p->storage_numel);
+    return var_fail(ck->ctx, VAR_ERR_FORMAT, "tensor \"%.200s\" starts at element %lld, past the end of its "
+                    "%lld-element storage", p->name, (long long)p->offset, (long long)p->storage_numel);
   return place_tensor(ck, t, ck->map + e->data_offset + (uint64_t)p->offset * es,
                       (uint64_t)(p->storage_numel - p->offset) * es);
 }
@@ -387,6 +385,9 @@ static var_status open_safetensors(var_checkpoint *ck)
   return st;
 }
 
+/* Maps the whole file read-only.  (As with any mmap-based loader, a file that
+ * another process truncates while it is mapped raises SIGBUS when the lost
+ * pages are touched; a file that is merely replaced by rename is safe.) */
 static var_status map_file(var_checkpoint *ck, const char *path)
 {
   int fd = open(path, O_RDONLY);
