@@ -211,7 +211,8 @@ static void test_api_misuse(void)
 
 static void test_not_a_checkpoint(void)
 {
-  static const uint8_t legacy[] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50 };
+  static const uint8_t legacy[] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+                                    0x2e };
   bytes b = { 0, 0, 0 };
   expect_case(__LINE__, "empty", (const uint8_t *)"", 0, VAR_ERR_FORMAT, "too short (0 bytes)");
   expect_case(__LINE__, "seven bytes", (const uint8_t *)"PK\3\4abc", 7, VAR_ERR_FORMAT, "too short");
@@ -644,7 +645,7 @@ static void test_pickle_hostile_globals(void)
 
   p = pk_begin();
   pk_global(&p, "builtins", "eval");
-  EXPECT("bare pickle", p, VAR_ERR_UNSUPPORTED, "legacy (pre-1.6)");   /* a bare pickle is no zip checkpoint */
+  EXPECT("bare pickle", p, VAR_ERR_UNSUPPORTED, "a bare pickle, not a PyTorch checkpoint");
   b = pth_with_pickle(&p, -1);
   EXPECT("builtins.eval", b, VAR_ERR_UNSUPPORTED, "refers to builtins.eval");
   b_free(&b);

@@ -468,6 +468,11 @@ void var_checkpoint_free(var_checkpoint *ck)
   free(ck);
 }
 
+/* What a pre-1.6 torch.save file starts with: PROTO 2, then the LONG1 magic
+ * number 0x1950a86a20f9469cfc6c. */
+static const uint8_t legacy_magic[14] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
+                                          0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
+
 /* Format detection and the reader; ck->map is set. */
 static var_status open_mapped(var_checkpoint *ck)
 {
@@ -481,9 +486,12 @@ static var_status open_mapped(var_checkpoint *ck)
   } else if (ck->map_size > 9 && m[8] == '{') {
     ck->format = VAR_CKPT_SAFETENSORS;
     st = open_safetensors(ck);
-  } else if (m[0] == 0x80 || m[0] == 0x8a) {
+  } else if (ck->map_size >= sizeof legacy_magic && !memcmp(m, legacy_magic, sizeof legacy_magic)) {
     st = var_fail(ck->ctx, VAR_ERR_UNSUPPORTED,
                   "legacy (pre-1.6) torch.save format; re-save it with a current torch (torch.save(torch.load(f), f))");
+  } else if (m[0] == 0x80) {
+    st = var_fail(ck->ctx, VAR_ERR_UNSUPPORTED, "a bare pickle, not a PyTorch checkpoint (a .pth is a zip archive); "
+                  "nothing in it was run");
   } else {
     st = var_fail(ck->ctx, VAR_ERR_FORMAT, "neither a PyTorch zip checkpoint nor a safetensors file");
   }
