@@ -6,6 +6,7 @@
 #define VAR_CKPT_H
 
 #include "internal.h"
+#include "zip.h"
 
 typedef struct var_ckpt_tensor {
   char *name;
@@ -18,22 +19,31 @@ typedef struct var_ckpt_tensor {
   float *f32;               /* float32 copy made by var_ckpt_f32 for half types, else NULL */
 } var_ckpt_tensor;
 
+/* How var_checkpoint holds its bytes. */
+enum { VAR_CKPT_HEAP = 0, VAR_CKPT_MMAP = 1, VAR_CKPT_BORROWED = 2 };
+
 struct var_checkpoint {
   var_ctx *ctx;
-  char *path;
+  char *path;               /* file path, or the name given to var_checkpoint_open_memory */
   const uint8_t *map;       /* the whole file */
   size_t map_size;
-  int mapped;               /* 1: mmap, 0: malloc'd copy */
+  int mapped;               /* VAR_CKPT_MMAP, VAR_CKPT_HEAP (read into memory) or VAR_CKPT_BORROWED */
   int format;               /* VAR_CKPT_PTH or VAR_CKPT_SAFETENSORS */
   var_ckpt_tensor *tensors;
   int n;
-  int *hash;                /* open-addressing index over names: -1 empty */
-  int hash_cap;
+  var_name_ref *by_name;    /* sorted index over tensors[].name (zip.h) */
   void **owned;             /* aligned copies to free */
   int n_owned;
 };
 
 enum { VAR_CKPT_PTH = 1, VAR_CKPT_SAFETENSORS = 2 };
+
+/* Opens a checkpoint held in memory (the fuzzer's and the tests' entry; also
+ * usable for embedded weights).  The bytes are borrowed, not copied: they must
+ * outlive the checkpoint.  `name` stands for the path in messages (may be NULL).
+ * Validation is exactly that of var_checkpoint_open. */
+var_status var_checkpoint_open_memory(var_ctx *ctx, const void *data, size_t size, const char *name,
+                                      var_checkpoint **out);
 
 /* Tensor by exact name, NULL when absent. */
 const var_ckpt_tensor *var_ckpt_find(const var_checkpoint *ck, const char *name);

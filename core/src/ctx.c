@@ -49,22 +49,31 @@ var_status var_fail(var_ctx *ctx, var_status status, const char *fmt, ...)
   return status;
 }
 
+/* Appends s to the message dst[0..*n), truncating at VAR_ERRMSG_SIZE - 1. */
+static void msg_append(char *dst, size_t *n, const char *s)
+{
+  size_t k = strlen(s);
+  if (k > VAR_ERRMSG_SIZE - 1 - *n) k = VAR_ERRMSG_SIZE - 1 - *n;
+  memcpy(dst + *n, s, k);
+  *n += k;
+  dst[*n] = '\0';
+}
+
 var_status var_fail_prefix(var_ctx *ctx, var_status status, const char *fmt, ...)
 {
   char *dst = ctx ? ctx->err : init_error;
   char prefix[VAR_ERRMSG_SIZE], old[VAR_ERRMSG_SIZE];
+  size_t n = 0;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, dst, VAR_ERRMSG_SIZE);
-  {
-    /* Compose in a buffer big enough for both parts, then truncate on purpose. */
-    char joined[2 * VAR_ERRMSG_SIZE + 4];
-    snprintf(joined, sizeof joined, "%s: %s", prefix, old[0] ? old : var_strerror(status));
-    memcpy(dst, joined, VAR_ERRMSG_SIZE - 1);
-    dst[VAR_ERRMSG_SIZE - 1] = '\0';
-  }
+  old[VAR_ERRMSG_SIZE - 1] = '\0';
+  dst[0] = '\0';
+  msg_append(dst, &n, prefix);
+  msg_append(dst, &n, ": ");
+  msg_append(dst, &n, old[0] ? old : var_strerror(status));
   return status;
 }
 

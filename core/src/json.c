@@ -1,15 +1,20 @@
 /* json.c — recursive-descent JSON parser with a depth limit. */
 #include "json.h"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
+/* Bounds memory (about 80 bytes a value) whatever the text: a safetensors
+ * header needs ~10 values per tensor, a golden manifest ~20,000 in all. */
+#define MAX_VALUES (1 << 22)
 
 typedef struct {
   var_ctx *ctx;
   const char *p, *end;
   const char *start;
+  long n_values;
 } parser;
 
 static var_status jerr(parser *ps, const char *what)
@@ -50,6 +55,44 @@ static int hexval(char c)
   return -1;
 }
 
+static var_status read_hex4(parser *ps, unsigned long *cp)
+{
+  int i;
+  if (ps->end - ps->p < 4) return VAR_ERR_FORMAT;
+  *cp = 0;
+  for (i = 0; i < 4; i++) {
+    int h = hexval(ps->p[i]);
+    if (h < 0) return VAR_ERR_FORMAT;
+    *cp = *cp * 16 + (unsigned long)h;
+  }
+  ps->p += 4;
+  return VAR_OK;
+}
+
+static int utf8(unsigned long cp, char *buf)
+{
+  if (cp < 0x80) {
+    buf[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    buf[0] = (char)(0xC0 | (cp >> 6));
+    buf[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    buf[0] = (char)(0xE0 | (cp >> 12));
+    buf[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    buf[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  buf[0] = (char)(0xF0 | (cp >> 18));
+  buf[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  buf[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  buf[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
 static var_status parse_string(parser *ps, char **out, size_t *out_len)
 {
   size_t cap = 16, n = 0;
@@ -59,7 +102,7 @@ static var_status parse_string(parser *ps, char **out, size_t *out_len)
   while (ps->p < ps->end && *ps->p != '"') {
     unsigned long cp;
     char buf[4];
-    int nb = 1, i;
+    int nb = 1;
     unsigned char c = (unsigned char)*ps->p++;
     if (c < 0x20) { free(s); return jerr(ps, "control character in string"); }
     if (c != '\\') {
@@ -75,18 +118,27 @@ static var_status parse_string(parser *ps, char **out, size_t *out_len)
       case 'r': buf[0] = '\r'; break;
       case 't': buf[0] = '\t'; break;
       case 'u':
-        if (ps->end - ps->p < 4) { free(s); return jerr(ps, "truncated \\u escape"); }
-        cp = 0;
-        for (i = 0; i < 4; i++) {
-          int h = hexval(ps->p[i]);
-          if (h < 0) { free(s); return jerr(ps, "bad \\u escape"); }
-          cp = cp * 16 + (unsigned long)h;
+        if (read_hex4(ps, &cp) != VAR_OK) { free(s); return jerr(ps, "bad \\u escape"); }
+        if (cp >= 0xD800 && cp < 0xDC00) {
+          /* a high surrogate must be followed by a low one: together they make one code point */
+          unsigned long lo;
+          if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u') {
+            free(s);
+            return jerr(ps, "lone surrogate");
+          }
+          ps->p += 2;
+          if (read_hex4(ps, &lo) != VAR_OK || lo < 0xDC00 || lo > 0xDFFF) {
+            free(s);
+            return jerr(ps, "lone surrogate");
+          }
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (cp >= 0xDC00 && cp < 0xE000) {
+          free(s);
+          return jerr(ps, "lone surrogate");
         }
-        ps->p += 4;
-        /* Surrogates are kept as-is (encoded individually); names here are ASCII. */
-        if (cp < 0x80) buf[0] = (char)cp;
-        else if (cp < 0x800) { buf[0] = (char)(0xC0 | (cp >> 6)); buf[1] = (char)(0x80 | (cp & 0x3F)); nb = 2; }
-        else { buf[0] = (char)(0xE0 | (cp >> 12)); buf[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); buf[2] = (char)(0x80 | (cp & 0x3F)); nb = 3; }
+        /* A NUL would silently cut a C string (a tensor name) short. */
+        if (cp == 0) { free(s); return jerr(ps, "\\u0000 in a string"); }
+        nb = utf8(cp, buf);
         break;
       default: free(s); return jerr(ps, "unknown escape");
       }
@@ -162,33 +214,68 @@ static var_status parse_container(parser *ps, var_json *v, int depth)
   }
 }
 
+/* RFC 8259 number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static const char *scan_number(const char *q, const char *end, int *is_int)
+{
+  *is_int = 1;
+  if (q < end && *q == '-') q++;
+  if (q >= end || *q < '0' || *q > '9') return NULL;
+  if (*q == '0') q++;
+  else
+    while (q < end && *q >= '0' && *q <= '9') q++;
+  if (q < end && *q == '.') {
+    *is_int = 0;
+    q++;
+    if (q >= end || *q < '0' || *q > '9') return NULL;
+    while (q < end && *q >= '0' && *q <= '9') q++;
+  }
+  if (q < end && (*q == 'e' || *q == 'E')) {
+    *is_int = 0;
+    q++;
+    if (q < end && (*q == '+' || *q == '-')) q++;
+    if (q >= end || *q < '0' || *q > '9') return NULL;
+    while (q < end && *q >= '0' && *q <= '9') q++;
+  }
+  return q;
+}
+
 static var_status parse_number(parser *ps, var_json *v)
 {
   char buf[64];
-  const char *q = ps->p;
-  size_t n;
+  const char *q;
+  size_t n, i;
   char *endp;
-  int is_int = 1;
-  if (q < ps->end && *q == '-') q++;
-  if (q >= ps->end || *q < '0' || *q > '9') return jerr(ps, "bad value");
-  while (q < ps->end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-')) {
-    if (*q == '.' || *q == 'e' || *q == 'E') is_int = 0;
-    q++;
-  }
+  int is_int;
+  if (!(q = scan_number(ps->p, ps->end, &is_int))) return jerr(ps, "bad number");
   n = (size_t)(q - ps->p);
   if (n >= sizeof buf) return jerr(ps, "number too long");
   memcpy(buf, ps->p, n);
   buf[n] = '\0';
   v->kind = VAR_JSON_NUMBER;
+  if (is_int) {
+    /* Exact when it fits int64 (negatives down to -INT64_MAX); otherwise only
+     * the double is kept and is_integer stays 0. */
+    int64_t x = 0;
+    int neg = buf[0] == '-';
+    v->is_integer = 1;
+    for (i = (size_t)neg; i < n && v->is_integer; i++) {
+      int d = buf[i] - '0';
+      if (x > (INT64_MAX - d) / 10) v->is_integer = 0;
+      else x = x * 10 + d;
+    }
+    v->integer = v->is_integer ? (neg ? -x : x) : 0;
+  }
+  /* strtod honours the C locale's decimal point; a host application (GIMP)
+   * may have set another one, so write the number in its terms. */
+  {
+    const char *dp = localeconv()->decimal_point;
+    if (dp && dp[0] && dp[0] != '.' && !dp[1])
+      for (i = 0; i < n; i++)
+        if (buf[i] == '.') buf[i] = dp[0];
+  }
   v->number = strtod(buf, &endp);
   if (*endp) return jerr(ps, "bad number");
-  if (is_int) {
-    long long x = strtoll(buf, &endp, 10);
-    v->integer = (int64_t)x;
-    v->is_integer = (*endp == '\0' && n < 19);
-  } else {
-    v->integer = (int64_t)v->number;
-  }
+  if (!is_int) v->integer = (v->number >= -9.2e18 && v->number <= 9.2e18) ? (int64_t)v->number : 0;
   ps->p = q;
   return VAR_OK;
 }
@@ -196,13 +283,20 @@ static var_status parse_number(parser *ps, var_json *v)
 static var_status parse_value(parser *ps, var_json *v, int depth)
 {
   if (depth > MAX_DEPTH) return jerr(ps, "nesting too deep");
+  if (++ps->n_values > MAX_VALUES) return jerr(ps, "too many values");
   skip_ws(ps);
   if (ps->p >= ps->end) return jerr(ps, "unexpected end");
   switch (*ps->p) {
   case '{': case '[': return parse_container(ps, v, depth);
   case '"': v->kind = VAR_JSON_STRING; return parse_string(ps, &v->string, &v->string_len);
   case 't':
-    if (ps->end - ps->p >= 4 && !memcmp(ps->p, "true", 4)) { v->kind = VAR_JSON_BOOL; v->number = 1; v->integer = 1; ps->p += 4; return VAR_OK; }
+    if (ps->end - ps->p >= 4 && !memcmp(ps->p, "true", 4)) {
+      v->kind = VAR_JSON_BOOL;
+      v->number = 1;
+      v->integer = 1;
+      ps->p += 4;
+      return VAR_OK;
+    }
     return jerr(ps, "bad literal");
   case 'f':
     if (ps->end - ps->p >= 5 && !memcmp(ps->p, "false", 5)) { v->kind = VAR_JSON_BOOL; ps->p += 5; return VAR_OK; }
@@ -222,6 +316,7 @@ var_status var_json_parse(var_ctx *ctx, const char *text, size_t len, var_json *
   *out = NULL;
   if (!v) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON");
   ps.ctx = ctx;
+  ps.n_values = 0;
   ps.p = ps.start = text;
   ps.end = text + len;
   st = parse_value(&ps, v, 0);

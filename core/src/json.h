@@ -5,7 +5,14 @@
 
 #include "internal.h"
 
-typedef enum { VAR_JSON_NULL, VAR_JSON_BOOL, VAR_JSON_NUMBER, VAR_JSON_STRING, VAR_JSON_ARRAY, VAR_JSON_OBJECT } var_json_kind;
+typedef enum {
+  VAR_JSON_NULL,
+  VAR_JSON_BOOL,
+  VAR_JSON_NUMBER,
+  VAR_JSON_STRING,
+  VAR_JSON_ARRAY,
+  VAR_JSON_OBJECT
+} var_json_kind;
 
 typedef struct var_json var_json;
 struct var_json {

@@ -1,15 +1,29 @@
 /* pickle.h — a restricted reader for the data.pkl of a PyTorch state dict.
  *
  * It is an interpreter for a small subset of the pickle machine: the opcodes
- * of protocols 2-4 that build tuples, lists, dicts, strings and numbers, plus
+ * of protocols 2-5 that build tuples, lists, dicts, strings and numbers, plus
  * exactly these globals: collections.OrderedDict, torch._utils._rebuild_tensor_v2,
  * torch._utils._rebuild_parameter and the torch.*Storage classes.  Any other
- * global (os.system, builtins.eval, ...) is refused before anything happens;
- * nothing is ever imported, called or executed. */
+ * global (os.system, builtins.eval, ...) and any opcode that would construct
+ * an arbitrary object (INST, OBJ, NEWOBJ, EXT*) is refused before anything
+ * happens; nothing is ever imported, called or executed.
+ *
+ * Resources are bounded: memory is linear in the pickle's size and the number
+ * of objects it may build is capped (VAR_PICKLE_MAX_VALUES), so a hostile file
+ * gets an error, not an exhausted machine. */
 #ifndef VAR_PICKLE_H
 #define VAR_PICKLE_H
 
 #include "internal.h"
+
+/* A released state dict builds about 20 objects per tensor (d36: ~9,000 in
+ * all), so this leaves room for 50,000-tensor dicts while capping memory at
+ * about 100 MB. */
+#define VAR_PICKLE_MAX_VALUES (1u << 20)
+/* Stack depth and container items are capped likewise (a pickle batches dict
+ * items 1,000 at a time, so real stacks stay a few thousand deep). */
+#define VAR_PICKLE_MAX_STACK (1u << 20)
+#define VAR_PICKLE_MAX_ITEMS (1u << 22)
 
 typedef struct var_pkl_tensor {
   char *name;               /* state-dict key */

@@ -6,10 +6,59 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_schedule(const var_schedule *s)
+static void usage(FILE *fp)
 {
+  fprintf(fp, "usage: var inspect FILE [--tensors] [--patch-nums 1,2,3,...]\n"
+              "\n"
+              "Prints the file's format, the model configuration derived from its tensor shapes and\n"
+              "the parameter count; --tensors also lists every tensor (name, shape, dtype) in file order.\n");
+}
+
+static int64_t total_elements(const var_checkpoint *ck)
+{
+  int64_t n = 0;
   int i;
-  for (i = 0; i < s->n_scales; i++) printf("%s%d", i ? "," : "", s->pn[i]);
+  for (i = 0; i < ck->n; i++) n += ck->tensors[i].numel;
+  return n;
+}
+
+static int print_vqvae(var_checkpoint *ck, var_ctx *ctx)
+{
+  var_vqvae_config c;
+  int i;
+  if (var_vqvae_config_derive(ck, &c) != VAR_OK) {
+    printf("model: VQ-VAE (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
+    return 1;
+  }
+  printf("model: VQ-VAE\n");
+  printf("vocab_size: %d\nz_channels: %d\nch: %d\nch_mult: ", c.vocab_size, c.z_channels, c.ch);
+  for (i = 0; i < c.n_levels; i++) printf("%s%d", i ? "," : "", c.ch_mult[i]);
+  printf("\nnum_res_blocks: %d\nshare_quant_resi: %d\ndownsample: %d\n", c.num_res_blocks, c.n_phi, c.downsample);
+  printf("attention: encoder last level %s, encoder mid %s, decoder last level %s, decoder mid %s\n",
+         c.enc_attn_last ? "yes" : "no", c.enc_mid_attn ? "yes" : "no", c.dec_attn_last ? "yes" : "no",
+         c.dec_mid_attn ? "yes" : "no");
+  printf("parameters: %lld\n", (long long)c.n_params);
+  return 0;
+}
+
+static int print_transformer(var_checkpoint *ck, var_ctx *ctx, const var_schedule *sched)
+{
+  var_tf_config c;
+  int i;
+  if (var_tf_config_derive(ck, sched, &c) != VAR_OK) {
+    printf("model: VAR transformer (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
+    return 1;
+  }
+  printf("model: VAR transformer\n");
+  printf("depth: %d\nwidth: %d\nheads: %d\nhead_dim: %d\nmlp_hidden: %d\n", c.depth, c.C, c.heads, c.head_dim,
+         c.mlp_hidden);
+  printf("vocab_size: %d\nz_channels: %d\nnum_classes: %d\nshared_aln: %s\n", c.vocab_size, c.z_channels,
+         c.num_classes, c.shared_aln ? "yes" : "no");
+  printf("patch_nums: ");
+  for (i = 0; i < c.schedule.n_scales; i++) printf("%s%d", i ? "," : "", c.schedule.pn[i]);
+  printf("\ntokens: %d\nimage_size: %d (with a /16 VQ-VAE)\n", c.n_tokens, 16 * c.schedule.pn[c.schedule.n_scales - 1]);
+  printf("parameters: %lld\n", (long long)c.n_params);
+  return 0;
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -19,77 +68,50 @@ int cmd_inspect(int argc, char **argv)
   var_ctx *ctx;
   var_checkpoint *ck;
   var_schedule sched;
-  var_status st;
 
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--tensors")) show_tensors = 1;
     else if (!strcmp(argv[i], "--patch-nums") && i + 1 < argc) pn_text = argv[++i];
-    else if (!strcmp(argv[i], "--help")) {
-      printf("usage: var inspect FILE [--tensors] [--patch-nums 1,2,3,...]\n");
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
       return 0;
     } else if (argv[i][0] == '-') {
       fprintf(stderr, "var inspect: unknown option %s\n", argv[i]);
       return 2;
+    } else if (path) {
+      fprintf(stderr, "var inspect: one file at a time (%s, %s)\n", path, argv[i]);
+      return 2;
     } else path = argv[i];
   }
   if (!path) {
-    fprintf(stderr, "usage: var inspect FILE [--tensors] [--patch-nums 1,2,3,...]\n");
+    usage(stderr);
     return 2;
   }
   if (pn_text && var_schedule_parse(pn_text, &sched) != VAR_OK) {
-    fprintf(stderr, "var inspect: bad --patch-nums \"%s\"\n", pn_text);
+    fprintf(stderr, "var inspect: bad --patch-nums \"%s\" (increasing sizes like 1,2,3,4)\n", pn_text);
     return 2;
   }
   if (var_ctx_new(NULL, &ctx) != VAR_OK) {
     fprintf(stderr, "var: %s\n", var_last_init_error());
     return 1;
   }
-  st = var_checkpoint_open(ctx, path, &ck);
-  if (st != VAR_OK) {
+  if (var_checkpoint_open(ctx, path, &ck) != VAR_OK) {
     fprintf(stderr, "var inspect: %s\n", var_ctx_last_error(ctx));
     var_ctx_free(ctx);
     return 1;
   }
   printf("file: %s\n", path);
-  printf("format: %s, %d tensors\n", ck->format == VAR_CKPT_PTH ? "pytorch zip (.pth)" : "safetensors", ck->n);
-  if (var_ckpt_find(ck, "encoder.conv_in.weight")) {
-    var_vqvae_config c;
-    if (var_vqvae_config_derive(ck, &c) == VAR_OK) {
-      printf("model: VQ-VAE\n");
-      printf("vocab_size: %d\nz_channels: %d\nch: %d\nch_mult: ", c.vocab_size, c.z_channels, c.ch);
-      for (i = 0; i < c.n_levels; i++) printf("%s%d", i ? "," : "", c.ch_mult[i]);
-      printf("\nnum_res_blocks: %d\nshare_quant_resi: %d\ndownsample: %d\n", c.num_res_blocks, c.n_phi, c.downsample);
-      printf("attention: encoder last level %s, encoder mid %s, decoder last level %s, decoder mid %s\n",
-             c.enc_attn_last ? "yes" : "no", c.enc_mid_attn ? "yes" : "no", c.dec_attn_last ? "yes" : "no",
-             c.dec_mid_attn ? "yes" : "no");
-      printf("parameters: %lld\n", (long long)c.n_params);
-    } else {
-      printf("model: VQ-VAE (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
-      rc = 1;
-    }
-  } else if (var_ckpt_find(ck, "class_emb.weight")) {
-    var_tf_config c;
-    if (var_tf_config_derive(ck, pn_text ? &sched : NULL, &c) == VAR_OK) {
-      printf("model: VAR transformer\n");
-      printf("depth: %d\nwidth: %d\nheads: %d\nhead_dim: %d\nmlp_hidden: %d\n", c.depth, c.C, c.heads, c.head_dim,
-             c.mlp_hidden);
-      printf("vocab_size: %d\nz_channels: %d\nnum_classes: %d\nshared_aln: %s\n", c.vocab_size, c.z_channels,
-             c.num_classes, c.shared_aln ? "yes" : "no");
-      printf("patch_nums: ");
-      print_schedule(&c.schedule);
-      printf("\ntokens: %d\nimage_size: %d (with a /16 VQ-VAE)\n", c.n_tokens, 16 * c.schedule.pn[c.schedule.n_scales - 1]);
-      printf("parameters: %lld\n", (long long)c.n_params);
-    } else {
-      printf("model: VAR transformer (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
-      rc = 1;
-    }
-  } else {
-    printf("model: unknown (neither a VAR VQ-VAE nor a VAR transformer)\n");
-  }
+  printf("format: %s\n", ck->format == VAR_CKPT_PTH ? "pytorch zip (.pth)" : "safetensors");
+  printf("tensors: %d\nelements: %lld\n", ck->n, (long long)total_elements(ck));
+  if (var_ckpt_find(ck, "encoder.conv_in.weight")) rc = print_vqvae(ck, ctx);
+  else if (var_ckpt_find(ck, "class_emb.weight")) rc = print_transformer(ck, ctx, pn_text ? &sched : NULL);
+  else printf("model: unknown (neither a VAR VQ-VAE nor a VAR transformer)\n");
   if (show_tensors) {
-    char buf[128];
+    char buf[160];
+    printf("\n%-56s %-24s %s\n", "name", "shape", "dtype");
     for (i = 0; i < ck->n; i++)
-      printf("%-56s %-24s %s\n", ck->tensors[i].name, var_shape_str(ck->tensors[i].shape, ck->tensors[i].ndim, buf, sizeof buf),
+      printf("%-56s %-24s %s\n", ck->tensors[i].name,
+             var_shape_str(ck->tensors[i].shape, ck->tensors[i].ndim, buf, sizeof buf),
              var_dtype_name(ck->tensors[i].dtype));
   }
   var_checkpoint_free(ck);
