@@ -5,8 +5,15 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 sh scripts/install-deps.sh || exit 1
 export OPENBLAS_NUM_THREADS=2 POCL_CACHE_DIR="$PWD/build/pocl-cache"
+# Every feature is required here, so a missing dependency fails the run
+# instead of silently dropping its tests.
+FEATURES="-Dopencl=enabled -Dgimp=enabled -Dkrita=enabled -Dblas=enabled -Dpng=enabled"
 if [ ! -f build/build.ninja ]; then
-  meson setup build || exit 1
+  # shellcheck disable=SC2086
+  meson setup build $FEATURES || exit 1
+else
+  # shellcheck disable=SC2086
+  meson configure build $FEATURES || exit 1
 fi
 ninja -C build || exit 1
 meson test -C build -v --num-processes 2
