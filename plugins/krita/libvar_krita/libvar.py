@@ -509,8 +509,43 @@ class Progress:
     stage: str
 
 
-class Context:
+class _Owned:
+    """A C handle freed by `_free` (a libvar function name) on close(), on
+    leaving a `with` block, or when garbage-collected."""
+
+    _free = ""
+    _what = "handle"
+    _handle: Optional[ctypes.c_void_p] = None
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._handle is None:
+            raise VarError(Status.INVALID_ARGUMENT, "the %s was closed" % self._what)
+        return self._handle
+
+    def close(self) -> None:
+        if self._handle is not None:
+            getattr(lib(), self._free)(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Context(_Owned):
     """A var_ctx.  Use it from one thread at a time; cancel() from any thread."""
+
+    _free = "var_ctx_free"
+    _what = "context"
 
     def __init__(self, backend: Optional[str] = None, n_threads: int = 0,
                  log: Optional[Callable[[LogLevel, str], None]] = None,
@@ -541,29 +576,6 @@ class Context:
         # cleared its own flag (at the start of a long call) still stops it.
         self._progress_cb = PROGRESS_FN(self._on_progress)
         L.var_ctx_set_progress(handle, self._progress_cb, None)
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise VarError(Status.INVALID_ARGUMENT, "the context was closed")
-        return self._handle
-
-    def close(self) -> None:
-        if self._handle is not None:
-            lib().var_ctx_free(self._handle)
-            self._handle = None
-
-    def __enter__(self) -> "Context":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     @property
     def backend_name(self) -> str:
@@ -663,8 +675,11 @@ def _take_result(handle: ctypes.c_void_p) -> list[ResultImage]:
         L.var_result_free(handle)
 
 
-class Model:
+class Model(_Owned):
     """A var_model (VQ-VAE + transformer) loaded through a Context."""
+
+    _free = "var_model_free"
+    _what = "model"
 
     def __init__(self, ctx: Context, handle: ctypes.c_void_p, source: str):
         self.ctx = ctx
@@ -686,29 +701,6 @@ class Model:
         _check(lib().var_model_load_dir(ctx.handle, _b(directory), _b(name) if name else None,
                                         ctypes.byref(handle)), ctx.handle)
         return cls(ctx, handle, os.path.join(directory or "", name or ""))
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise VarError(Status.INVALID_ARGUMENT, "the model was closed")
-        return self._handle
-
-    def close(self) -> None:
-        if self._handle is not None:
-            lib().var_model_free(self._handle)
-            self._handle = None
-
-    def __enter__(self) -> "Model":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def info(self) -> VarModelInfo:
         """Name, native size, token cell, number of classes and schedule (var_model_get_info)."""
