@@ -1,0 +1,199 @@
+/* procs.c — the three procedures: GIMP image -> libvar call -> new layers.
+ *
+ * The image is read and checked first, libvar runs (worker.c), and only when
+ * it has succeeded is the image changed, inside one undo group: new layers
+ * (one per variant, named with libvar's description of the parameters) above
+ * the active layer, and for out-painting by margins a larger canvas.  The
+ * active layer itself is never written.  A failed or cancelled run leaves the
+ * image exactly as it was.
+ */
+#include "plugin.h"
+
+#include <string.h>
+
+static gchar *
+fail (const gchar *message)
+{
+  return g_strdup (message);
+}
+
+static GimpImageType
+result_layer_type (gint32 image)
+{
+  return gimp_image_base_type (image) == GIMP_GRAY ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE;
+}
+
+/* Adds one layer per result, in one undo group (opened by the caller), at
+ * (x, y), directly above `above` (or at the top when above is -1).  The first
+ * variant is on top and visible, the others hidden below it. */
+static void
+add_result_layers (gint32 image, gint32 above, const VarJob *job, gint x, gint y, GArray *new_layers)
+{
+  gint32 parent = -1;
+  gint   position = 0;
+  gint   i, n = var_result_count (job->result);
+
+  if (above != -1)
+    {
+      parent = gimp_item_get_parent (above);
+      position = gimp_image_get_item_position (image, above);
+    }
+  for (i = n - 1; i >= 0; i--)
+    {
+      const var_image *img = var_result_image (job->result, i);
+      const gchar     *desc = var_result_description (job->result, i);
+      gint32           layer;
+
+      layer = gimp_layer_new (image, desc && *desc ? desc : "VAR", img->width, img->height,
+                              result_layer_type (image), 100.0, GIMP_LAYER_MODE_NORMAL);
+      gimp_image_insert_layer (image, layer, parent, position);
+      gimp_layer_set_offsets (layer, x, y);
+      var_pixels_write_layer (layer, img);
+      gimp_item_set_visible (layer, i == 0);
+      g_array_prepend_val (new_layers, layer);
+    }
+  if (n > 0)
+    gimp_image_set_active_layer (image, g_array_index (new_layers, gint32, 0));
+}
+
+static GimpPDBStatusType
+finish_failed_job (VarJob *job, gchar **error)
+{
+  GimpPDBStatusType status = job->status == VAR_ERR_CANCELLED ? GIMP_PDB_CANCEL : GIMP_PDB_EXECUTION_ERROR;
+
+  *error = job->error ? g_strdup (job->error) : g_strdup (_("VAR failed."));
+  var_job_free (job);
+  return status;
+}
+
+static gboolean
+check_layer (gint32 drawable, gchar **error)
+{
+  if (! gimp_item_is_valid (drawable) || ! gimp_item_is_layer (drawable))
+    {
+      *error = fail (_("Choose a layer (not a channel or a layer mask) to work on."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GimpPDBStatusType
+var_proc_inpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
+                  GArray *new_layers, gchar **error)
+{
+  VarJob  *job;
+  gint     ox, oy, w, h;
+  gboolean any;
+
+  if (! check_layer (drawable, error))
+    return GIMP_PDB_CALLING_ERROR;
+  if (gimp_selection_is_empty (image))
+    {
+      *error = fail (_("There is no selection. Select the area to in-paint first "
+                       "(any selection tool; feathered edges blend)."));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  w = gimp_drawable_width (drawable);
+  h = gimp_drawable_height (drawable);
+  gimp_drawable_offsets (drawable, &ox, &oy);
+
+  job = var_job_new (VAR_PROC_INPAINT, vals);
+  if (! var_pixels_read_drawable (drawable, 0, 0, w, h, &job->image)
+      || ! var_pixels_read_selection (image, ox, oy, w, h, &job->mask_data, &any))
+    {
+      var_job_free (job);
+      *error = fail (_("Not enough memory for this layer."));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  if (! any)
+    {
+      var_job_free (job);
+      *error = g_strdup_printf (_("The selection does not touch the layer “%s”."), gimp_item_get_name (drawable));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  if (! var_job_run (job, interactive, _("VAR in-painting")))
+    return finish_failed_job (job, error);
+
+  gimp_image_undo_group_start (image);
+  add_result_layers (image, drawable, job, ox, oy, new_layers);
+  gimp_image_undo_group_end (image);
+  var_job_free (job);
+  return GIMP_PDB_SUCCESS;
+}
+
+GimpPDBStatusType
+var_proc_outpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
+                   GArray *new_layers, gchar **error)
+{
+  VarJob  *job;
+  gint     ox, oy, iw, ih, i;
+  gboolean margins = FALSE;
+
+  if (! check_layer (drawable, error))
+    return GIMP_PDB_CALLING_ERROR;
+  for (i = 0; i < 4; i++)
+    {
+      if (vals->margin[i] < 0)
+        {
+          *error = fail (_("Out-paint margins must be 0 or more pixels."));
+          return GIMP_PDB_CALLING_ERROR;
+        }
+      margins |= vals->margin[i] > 0;
+    }
+  iw = gimp_image_width (image);
+  ih = gimp_image_height (image);
+  gimp_drawable_offsets (drawable, &ox, &oy);
+
+  job = var_job_new (VAR_PROC_OUTPAINT, vals);
+  /* The layer as it sits on the canvas: everything outside it is unknown. */
+  if (! var_pixels_read_drawable (drawable, -ox, -oy, iw, ih, &job->image))
+    {
+      var_job_free (job);
+      *error = fail (_("Not enough memory for this image."));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  if (! margins && ! var_pixels_has_transparency (&job->image))
+    {
+      var_job_free (job);
+      *error = fail (_("Nothing to out-paint: enlarge the canvas first (Image ▸ Canvas Size) "
+                       "so that the layer does not cover it, or set margins."));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  for (i = 0; i < 4; i++)
+    job->margin[i] = vals->margin[i];
+  if (! var_job_run (job, interactive, _("VAR out-painting")))
+    return finish_failed_job (job, error);
+
+  gimp_image_undo_group_start (image);
+  if (margins)
+    gimp_image_resize (image, vals->margin[0] + iw + vals->margin[2], vals->margin[1] + ih + vals->margin[3],
+                       vals->margin[0], vals->margin[1]);
+  add_result_layers (image, drawable, job, 0, 0, new_layers);
+  gimp_image_undo_group_end (image);
+  var_job_free (job);
+  return GIMP_PDB_SUCCESS;
+}
+
+GimpPDBStatusType
+var_proc_generate (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
+                   GArray *new_layers, gchar **error)
+{
+  VarJob *job;
+  gint    size;
+  gint32  above = -1;
+
+  if (gimp_item_is_valid (drawable) && gimp_item_is_layer (drawable))
+    above = drawable;
+  job = var_job_new (VAR_PROC_GENERATE, vals);
+  if (! var_job_run (job, interactive, _("VAR generating")))
+    return finish_failed_job (job, error);
+
+  /* A square of the model's size, centred on the canvas. */
+  size = var_result_image (job->result, 0)->width;
+  gimp_image_undo_group_start (image);
+  add_result_layers (image, above, job, (gimp_image_width (image) - size) / 2,
+                     (gimp_image_height (image) - size) / 2, new_layers);
+  gimp_image_undo_group_end (image);
+  var_job_free (job);
+  return GIMP_PDB_SUCCESS;
+}
