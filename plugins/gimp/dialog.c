@@ -126,6 +126,7 @@ class_entry_new (Dialog *d)
   g_object_unref (completion);
   g_object_unref (store);
   gtk_entry_set_width_chars (GTK_ENTRY (entry), 30);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_widget_set_tooltip_text (entry, _("Type part of an ImageNet class name (or its number) and pick it "
                                         "from the list; empty = no class."));
   if (d->vals->class_label >= 0 && var_imagenet_class_name (d->vals->class_label))
@@ -180,6 +181,7 @@ spin_new (gdouble value, gdouble lower, gdouble upper, gdouble step, guint digit
 
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  gtk_entry_set_activates_default (GTK_ENTRY (spin), TRUE);
   return spin;
 }
 
@@ -256,6 +258,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
                             _("_OK"), GTK_RESPONSE_OK,
                             NULL);
   gtk_dialog_set_alternative_button_order (GTK_DIALOG (dialog), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL, -1);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
   gimp_window_set_transient (GTK_WINDOW (dialog));
 
   vbox = gtk_vbox_new (FALSE, 12);
@@ -278,6 +281,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
 
   d.model = gtk_entry_new ();
   gtk_entry_set_text (GTK_ENTRY (d.model), vals->model_name);
+  gtk_entry_set_activates_default (GTK_ENTRY (d.model), TRUE);
   gtk_widget_set_tooltip_text (d.model, _("Transformer file stem, e.g. var_d16; empty = the smallest present"));
   attach_row (table, row++, _("_Model:"), d.model);
 
