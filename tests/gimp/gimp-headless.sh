@@ -9,6 +9,10 @@
 #       their pixels in pngcheck.py (outside the selection bit-identical, inside
 #       changed, the original layer untouched); then checks that in-painting
 #       without a selection fails with its message.
+#   gimp-headless.sh batch PLUGIN MODEL_DIR PNGCHECK.py BATCH_SCRIPT
+#       the README's batch recipe (plugins/gimp/batch-inpaint.sh) on a folder of
+#       two PNGs of different sizes: each gets its -inpainted.png, changed inside
+#       the rectangle and unchanged away from it.
 #   gimp-headless.sh i18n PLUGIN MODEL_DIR LOCALEDIR
 #       the same failure under LANGUAGE=de: the message must be the German one
 #       from LOCALEDIR/de/LC_MESSAGES/libvar-gimp.mo.
@@ -67,6 +71,17 @@ if [ "$mode" = i18n ]; then
 fi
 
 checker=$extra
+if [ "$mode" = batch ]; then
+  mkdir -p "$T/photos"
+  python3 "$checker" make "$T/photos/a.png" 96 80 && python3 "$checker" make "$T/photos/b.png" 120 72 || exit 1
+  GIMP_ARGS="-d -f --stack-trace-mode=never -g $T/gimprc" timeout 240 sh "$5" "$T/photos" -50 -40 40 30 "$model" || exit 1
+  for n in a b; do
+    python3 "$checker" rect "$T/photos/$n.png" "$T/photos/$n-inpainted.png" -50 -40 40 30 10 || exit 1
+  done
+  [ ! -e "$T/photos/a-inpainted-inpainted.png" ] || { echo "FAIL: results were in-painted again"; exit 1; }
+  echo "PASS: the batch recipe in-painted the folder"
+  exit 0
+fi
 python3 "$checker" make "$T/in.png" || exit 1
 O="$T/out"
 scenario="(begin

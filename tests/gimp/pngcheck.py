@@ -3,6 +3,9 @@
 
     pngcheck.py make OUT.png            writes the test picture (96x80 RGB)
     pngcheck.py check DIR               compares the PNGs GIMP saved in DIR
+    pngcheck.py rect BEFORE AFTER X Y W H FEATHER
+                                        BEFORE vs AFTER: unchanged farther than
+                                        FEATHER px outside the rectangle, changed inside
 
 A small PNG reader/writer (8-bit, non-interlaced) on zlib, so that the test
 needs nothing beyond python3.  Every assertion prints what it compared.
@@ -93,11 +96,11 @@ def rgba(path):
     return w, h, pix
 
 
-def picture():
+def picture(w=W, h=H):
     """A smooth colourful test picture (deterministic)."""
     rgb = bytearray()
-    for y in range(H):
-        for x in range(W):
+    for y in range(h):
+        for x in range(w):
             rgb += bytes(((x * 5 + y) & 255, (y * 6 + 40) & 255, ((x * y) // 8 + 90) & 255))
     return rgb
 
@@ -173,8 +176,29 @@ def check(d):
     return 0
 
 
+def check_rect(before, after, x0, y0, rw, rh, feather):
+    w, h, a = rgba(before)
+    w2, h2, b = rgba(after)
+    expect((w, h) == (w2, h2), f"{after}: {w2}x{h2}, as the input")
+    if (w, h) != (w2, h2):
+        return 1
+    x0, y0 = (w + x0 if x0 < 0 else x0), (h + y0 if y0 < 0 else y0)
+    far = [i for i in range(w * h) if not (x0 - feather <= i % w < x0 + rw + feather
+                                           and y0 - feather <= i // w < y0 + rh + feather)]
+    core = [i for i in range(w * h) if x0 + feather <= i % w < x0 + rw - feather
+            and y0 + feather <= i // w < y0 + rh - feather]
+    diff_far = sum(1 for i in far if a[i][:3] != b[i][:3])
+    changed = sum(1 for i in core if a[i][:3] != b[i][:3])
+    expect(diff_far == 0, f"{after}: {diff_far} of {len(far)} pixels away from the rectangle differ")
+    expect(changed > len(core) // 2, f"{after}: {changed} of {len(core)} pixels inside the rectangle changed")
+    return 1 if failures else 0
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        write_png(sys.argv[2], W, H, picture())
+        size = tuple(map(int, sys.argv[3:5])) if len(sys.argv) > 4 else (W, H)
+        write_png(sys.argv[2], size[0], size[1], picture(*size))
         sys.exit(0)
+    if sys.argv[1] == "rect":
+        sys.exit(check_rect(sys.argv[2], sys.argv[3], *map(int, sys.argv[4:9])))
     sys.exit(check(sys.argv[2]))
