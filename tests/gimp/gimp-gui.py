@@ -192,10 +192,12 @@ def wait_gone(wid, timeout=60):
     return False
 
 
-def screenshot(name):
+def screenshot(name, wid="root"):
     if shots and shutil.which("import"):
         os.makedirs(shots, exist_ok=True)
-        subprocess.run(["import", "-window", "root", os.path.join(shots, name)], env=env)
+        xdotool("mousemove", "1279", "799")   # no tooltip in the picture
+        time.sleep(0.5)
+        subprocess.run(["import", "-window", wid, os.path.join(shots, name)], env=env)
 
 
 def key(wid, *keys):
@@ -242,7 +244,7 @@ try:
     dlg = wait_window("^VAR In-paint$")
     if expect(dlg is not None, "the VAR In-paint dialog opened"):
         time.sleep(1.0)
-        screenshot("gimp-dialog.png")
+        screenshot("gimp-dialog.png", dlg)
         key(dlg, "alt+v")
         key(dlg, "ctrl+a")
         xdotool("type", "--delay", "50", "3")
@@ -278,7 +280,7 @@ try:
         key(dlg, "Return")
         prog = wait_window("^VAR in-painting$", timeout=30)
         if expect(prog is not None, "the progress window opened"):
-            screenshot("gimp-progress.png")
+            screenshot("gimp-progress.png", prog)
             key(prog, "Escape")
     call.join(120)
     # Script-Fu turns a procedure's CANCEL status into #f (no error, no values)
