@@ -1,8 +1,10 @@
 /* pixels.c — GEGL buffers <-> libvar's RGBA8 images and 8-bit masks.
  *
  * libvar works on 8-bit sRGB with straight alpha ("R'G'B'A u8" in babl's
- * terms), so an 8-bit gamma image round-trips bit for bit: pixels the core
- * keeps are identical in the new layer.  Deeper images are converted to 8 bits.
+ * terms).  A result layer starts as a copy of the source layer in the image's
+ * own precision, and only the pixels libvar regenerated are written from its
+ * 8-bit result, so kept pixels are the original's exactly, also in 16- and
+ * 32-bit images.
  */
 #include "plugin.h"
 
@@ -80,14 +82,47 @@ var_pixels_has_transparency (const var_image *img)
   return FALSE;
 }
 
-/* Writes a whole result into a layer of the same size. */
+/* Fills `layer` (the result's size): the source drawable copied to (sx, sy),
+ * then the result's pixels wherever `regenerated` (one byte per result pixel,
+ * NULL = all) is non-zero, in runs along each row. */
 void
-var_pixels_write_layer (gint32 layer, const var_image *img)
+var_pixels_write_layer (gint32 layer, const var_image *img, gint32 source, gint sx, gint sy,
+                        const guint8 *regenerated)
 {
-  GeglBuffer   *buf = gimp_drawable_get_buffer (layer);
-  GeglRectangle r = { 0, 0, img->width, img->height };
+  GeglBuffer *buf = gimp_drawable_get_buffer (layer);
+  const Babl *u8 = babl_format ("R'G'B'A u8");
+  gint        x, y;
 
-  gegl_buffer_set (buf, &r, 0, babl_format ("R'G'B'A u8"), img->data, img->stride);
+  if (source != -1 && regenerated)
+    {
+      GeglBuffer   *src = gimp_drawable_get_buffer (source);
+      GeglRectangle from = { 0, 0, gimp_drawable_width (source), gimp_drawable_height (source) };
+      GeglRectangle to = { sx, sy, from.width, from.height };
+
+      gegl_buffer_copy (src, &from, GEGL_ABYSS_NONE, buf, &to);
+      g_object_unref (src);
+    }
+  for (y = 0; y < img->height; y++)
+    {
+      const guint8 *row = regenerated ? regenerated + (gsize) y * img->width : NULL;
+
+      for (x = 0; x < img->width;)
+        {
+          GeglRectangle r;
+          gint          end;
+
+          if (row && ! row[x])
+            {
+              x++;
+              continue;
+            }
+          for (end = x + 1; end < img->width && (! row || row[end]); end++)
+            ;
+          r.x = x, r.y = y, r.width = end - x, r.height = 1;
+          gegl_buffer_set (buf, &r, 0, u8, img->data + (gsize) y * img->stride + 4 * x, img->stride);
+          x = end;
+        }
+    }
   gegl_buffer_flush (buf);
   g_object_unref (buf);
   gimp_drawable_update (layer, 0, 0, img->width, img->height);

@@ -68,7 +68,8 @@ gboolean     var_pixels_read_drawable (gint32 drawable, gint x, gint y, gint wid
 gboolean     var_pixels_read_selection (gint32 image, gint x, gint y, gint width, gint height,
                                         guint8 **mask_data, gboolean *any_selected);
 gboolean     var_pixels_has_transparency (const var_image *img);
-void         var_pixels_write_layer (gint32 layer, const var_image *img);
+void         var_pixels_write_layer (gint32 layer, const var_image *img, gint32 source, gint sx, gint sy,
+                                     const guint8 *regenerated);
 void         var_image_clear (var_image *img);
 
 /* worker.c: one libvar call on a thread; see VarJob. */

@@ -25,9 +25,12 @@ result_layer_type (gint32 image)
 
 /* Adds one layer per result, in one undo group (opened by the caller), at
  * (x, y), directly above `above` (or at the top when above is -1).  The first
- * variant is on top and visible, the others hidden below it. */
+ * variant is on top and visible, the others hidden below it.  Where
+ * `regenerated` (one byte per result pixel) is 0, the layer holds `above`'s
+ * own pixels (placed at (sx, sy) in the layer), not their 8-bit copy. */
 static void
-add_result_layers (gint32 image, gint32 above, const VarJob *job, gint x, gint y, GArray *new_layers)
+add_result_layers (gint32 image, gint32 above, const VarJob *job, gint x, gint y,
+                   gint sx, gint sy, const guint8 *regenerated, GArray *new_layers)
 {
   gint32 parent = -1;
   gint   position = 0;
@@ -48,7 +51,7 @@ add_result_layers (gint32 image, gint32 above, const VarJob *job, gint x, gint y
                               result_layer_type (image), 100.0, GIMP_LAYER_MODE_NORMAL);
       gimp_image_insert_layer (image, layer, parent, position);
       gimp_layer_set_offsets (layer, x, y);
-      var_pixels_write_layer (layer, img);
+      var_pixels_write_layer (layer, img, above, sx, sy, regenerated);
       gimp_item_set_visible (layer, i == 0);
       g_array_prepend_val (new_layers, layer);
     }
@@ -115,7 +118,7 @@ var_proc_inpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean
     return finish_failed_job (job, error);
 
   gimp_image_undo_group_start (image);
-  add_result_layers (image, drawable, job, ox, oy, new_layers);
+  add_result_layers (image, drawable, job, ox, oy, 0, 0, job->mask_data, new_layers);
   gimp_image_undo_group_end (image);
   var_job_free (job);
   return GIMP_PDB_SUCCESS;
@@ -164,12 +167,25 @@ var_proc_outpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolea
   if (! var_job_run (job, interactive, _("VAR out-painting")))
     return finish_failed_job (job, error);
 
-  gimp_image_undo_group_start (image);
-  if (margins)
-    gimp_image_resize (image, vals->margin[0] + iw + vals->margin[2], vals->margin[1] + ih + vals->margin[3],
-                       vals->margin[0], vals->margin[1]);
-  add_result_layers (image, drawable, job, 0, 0, new_layers);
-  gimp_image_undo_group_end (image);
+  {
+    /* libvar fills the margins and the canvas's transparent pixels and keeps the others */
+    gint    nw = vals->margin[0] + iw + vals->margin[2], nh = vals->margin[1] + ih + vals->margin[3], x, y;
+    guint8 *filled = g_malloc ((gsize) nw * nh);
+
+    for (y = 0; y < nh; y++)
+      for (x = 0; x < nw; x++)
+        {
+          gint cx = x - vals->margin[0], cy = y - vals->margin[1];
+          filled[(gsize) y * nw + x] = cx < 0 || cy < 0 || cx >= iw || cy >= ih
+                                       || job->image.data[(gsize) cy * job->image.stride + 4 * cx + 3] == 0;
+        }
+    gimp_image_undo_group_start (image);
+    if (margins)
+      gimp_image_resize (image, nw, nh, vals->margin[0], vals->margin[1]);
+    add_result_layers (image, drawable, job, 0, 0, ox + vals->margin[0], oy + vals->margin[1], filled, new_layers);
+    gimp_image_undo_group_end (image);
+    g_free (filled);
+  }
   var_job_free (job);
   return GIMP_PDB_SUCCESS;
 }
@@ -192,7 +208,7 @@ var_proc_generate (gint32 image, gint32 drawable, const VarValues *vals, gboolea
   size = var_result_image (job->result, 0)->width;
   gimp_image_undo_group_start (image);
   add_result_layers (image, above, job, (gimp_image_width (image) - size) / 2,
-                     (gimp_image_height (image) - size) / 2, new_layers);
+                     (gimp_image_height (image) - size) / 2, 0, 0, NULL, new_layers);
   gimp_image_undo_group_end (image);
   var_job_free (job);
   return GIMP_PDB_SUCCESS;

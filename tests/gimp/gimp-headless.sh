@@ -146,7 +146,33 @@ scenario="(begin
      (check (= (car (gimp-drawable-width l)) 64) \"generated layer has the model's size\")
      (check (equal? (gimp-drawable-offsets l) '(40 20)) \"generated layer centred\")
      (save image l \"generate.png\"))
-   (gimp-image-delete image)))"
+   (gimp-image-delete image))
+
+ ; 16-bit linear and greyscale images: kept pixels are the original's at full precision
+ ; (sampled with gimp-drawable-get-pixel, which returns the raw bytes of the pixel)
+ (define (same-outside? a b)
+   (and (equal? (gimp-drawable-get-pixel a 0 0) (gimp-drawable-get-pixel b 0 0))
+        (equal? (gimp-drawable-get-pixel a 95 79) (gimp-drawable-get-pixel b 95 79))
+        (equal? (gimp-drawable-get-pixel a 10 40) (gimp-drawable-get-pixel b 10 40))
+        (equal? (gimp-drawable-get-pixel a 80 10) (gimp-drawable-get-pixel b 80 10))
+        (equal? (gimp-drawable-get-pixel a 29 35) (gimp-drawable-get-pixel b 29 35))
+        (equal? (gimp-drawable-get-pixel a 67 35) (gimp-drawable-get-pixel b 67 35))))
+ (define (inpaint-converted what convert bpp type)
+   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$T/in.png\" \"in.png\")))
+          (layer (car (gimp-image-get-active-layer image))))
+     (convert image)
+     (gimp-layer-add-alpha layer)
+     (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 30 20 36 30)
+     (let* ((l (car (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 1 0))))
+       (check (= (car (gimp-drawable-bpp l)) bpp) (string-append what \": result layer in the image's precision\"))
+       (check (= (car (gimp-drawable-type l)) type) (string-append what \": result layer type\"))
+       (check (same-outside? l layer) (string-append what \": sampled pixels outside the selection identical\"))
+       (check (not (equal? (gimp-drawable-get-pixel l 48 35) (gimp-drawable-get-pixel layer 48 35)))
+              (string-append what \": centre of the selection changed\")))
+     (gimp-image-delete image)))
+ (inpaint-converted \"16-bit linear\" (lambda (image) (gimp-image-convert-precision image PRECISION-U16-LINEAR))
+                    8 RGBA-IMAGE)
+ (inpaint-converted \"greyscale\" (lambda (image) (gimp-image-convert-grayscale image)) 2 GRAYA-IMAGE))"
 
 run_gimp -b "$scenario" -b "$noselection"
 status=0
