@@ -242,7 +242,8 @@ read_back (Dialog *d)
 gboolean
 var_dialog_run (VarProcKind kind, VarValues *vals)
 {
-  static const gchar *margin_labels[4] = { N_("_Left:"), N_("_Top:"), N_("_Right:"), N_("_Bottom:") };
+  /* Mnemonics are unique across the dialog (GIMP's seed widget uses _Randomize). */
+  static const gchar *margin_labels[4] = { N_("L_eft:"), N_("_Top:"), N_("R_ight:"), N_("Botto_m:") };
   Dialog     d;
   GtkWidget *dialog, *vbox, *table, *seed, *hint;
   gint       row = 0, response, i;
@@ -283,7 +284,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   gtk_entry_set_text (GTK_ENTRY (d.model), vals->model_name);
   gtk_entry_set_activates_default (GTK_ENTRY (d.model), TRUE);
   gtk_widget_set_tooltip_text (d.model, _("Transformer file stem, e.g. var_d16; empty = the smallest present"));
-  attach_row (table, row++, _("_Model:"), d.model);
+  attach_row (table, row++, _("Mo_del:"), d.model);
 
   d.class_entry = class_entry_new (&d);
   attach_row (table, row++, _("C_lass:"), d.class_entry);
@@ -296,7 +297,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
 
   d.cfg = spin_new (vals->cfg, 0.0, 30.0, 0.5, 2);
   gtk_widget_set_tooltip_text (d.cfg, _("Classifier-free guidance: higher follows the class more closely"));
-  attach_row (table, row++, _("C_FG:"), d.cfg);
+  attach_row (table, row++, _("CF_G:"), d.cfg);
   d.top_k = spin_new (vals->top_k, 0, 100000, 10, 0);
   gtk_widget_set_tooltip_text (d.top_k, _("Sample among the k most likely tokens; 0 = off"));
   attach_row (table, row++, _("Top-_k:"), d.top_k);
@@ -309,7 +310,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   d.variants = spin_new (vals->variants, 1, VAR_MAX_VARIANTS, 1, 0);
   gtk_widget_set_tooltip_text (d.variants, _("Number of results; each becomes a layer (seeds seed, seed+1, ...)"));
   attach_row (table, row++, _("_Variants:"), d.variants);
-  d.more_smooth = gtk_check_button_new_with_mnemonic (_("Mo_re smooth (Gumbel-softmax)"));
+  d.more_smooth = gtk_check_button_new_with_mnemonic (_("More smooth (G_umbel-softmax)"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.more_smooth), vals->more_smooth);
   gtk_table_attach (GTK_TABLE (table), d.more_smooth, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
   row++;

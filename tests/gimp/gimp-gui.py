@@ -19,12 +19,16 @@ xdotool.  It checks, in this order:
      (Escape): the call reports the cancel, no layer was added and the image is
      still clean (no undo step was recorded);
   5. out-painting by margins (non-interactive) grows the canvas; one Ctrl+Z
-     restores the canvas size and the layers, and the image is clean.
+     restores the canvas size and the layers, and the image is clean;
+  6. the VAR Generate dialog: typing "goldfish" in Class picks class 1 (the
+     new layer's name says class=1);
+  7. the VAR Out-paint dialog: 8 in Left grows the canvas by 8 px.
 
 SCREENSHOT_DIR (optional) receives PNGs of the dialog and the progress window.
 The test prints PASS at the end and exits non-zero on any failure.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -302,6 +306,48 @@ try:
     n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
     expect(w == "96" and n == "1", f"one Ctrl+Z restored the canvas ({w} px) and the layers ({n})")
     expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean after undoing the out-paint")
+
+    # 6. the generate dialog's class picker: "goldfish" resolves to class 1
+    call = Call(f"(plug-in-var-generate RUN-INTERACTIVE {args})")
+    call.start()
+    dlg = wait_window("^VAR Generate$")
+    if expect(dlg is not None, "the VAR Generate dialog opened"):
+        key(dlg, "alt+l")
+        xdotool("type", "--delay", "50", "goldf")
+        time.sleep(1.0)
+        screenshot("gimp-generate-classes.png")
+        xdotool("type", "--delay", "50", "ish")
+        key(dlg, "Return")
+        if xdotool("search", "--onlyvisible", "--name", "^VAR Generate$"):
+            key(dlg, "Return")   # the first Return closed the completion list
+    call.join(120)
+    ok = call.result is not None and call.result[0] and call.result[1].strip().endswith(" 1)")
+    expect(ok, f"generate from the dialog made 1 layer: {call.result}")
+    if ok:
+        lid = call.result[1].strip()[1:].split()[0]
+        name = sf_ok(f"(car (gimp-item-get-name {lid}))", "layer name")
+        expect("VAR generate" in name and re.search(r"class=1(\D|$)", name) is not None, f"layer named with its parameters and class 1: {name}")
+    if image_win:
+        key(image_win, "ctrl+z")
+    expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "generate undone")
+
+    # 7. the out-paint dialog's margins: 8 px on the left grow the canvas
+    call = Call(f"(plug-in-var-outpaint RUN-INTERACTIVE {args} 0 0 0 0)")
+    call.start()
+    dlg = wait_window("^VAR Out-paint$")
+    if expect(dlg is not None, "the VAR Out-paint dialog opened"):
+        key(dlg, "alt+e")
+        key(dlg, "ctrl+a")
+        xdotool("type", "--delay", "50", "8")
+        screenshot("gimp-outpaint-dialog.png", dlg)
+        key(dlg, "Return")
+    call.join(120)
+    expect(call.result is not None and call.result[0], f"out-paint from the dialog: {call.result}")
+    w = sf_ok("(car (gimp-image-width img))", "canvas width")
+    expect(w == "104", f"the canvas grew by the dialog's 8 px ({w})")
+    if image_win:
+        key(image_win, "ctrl+z")
+    expect(sf_until("(car (gimp-image-width img))", "96") == "96", "out-paint undone")
     sf_ok("(gimp-image-clean-all img)", "clean before quitting")
 except Exception as e:
     expect(False, f"unexpected {type(e).__name__}: {e}")
