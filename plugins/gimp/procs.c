@@ -69,6 +69,46 @@ finish_failed_job (VarJob *job, gchar **error)
   return status;
 }
 
+/* The image stays usable while libvar works (the progress window is not
+ * modal); a result made for a layer or canvas that has since changed is not
+ * added.  geometry: the layer's offsets and size and the canvas size then. */
+typedef struct { gint ox, oy, w, h, iw, ih; } Geometry;
+
+static Geometry
+geometry_of (gint32 image, gint32 drawable)
+{
+  Geometry g;
+
+  gimp_drawable_offsets (drawable, &g.ox, &g.oy);
+  g.w = gimp_drawable_width (drawable);
+  g.h = gimp_drawable_height (drawable);
+  g.iw = gimp_image_width (image);
+  g.ih = gimp_image_height (image);
+  return g;
+}
+
+static gboolean
+unchanged_since (gint32 image, gint32 drawable, const Geometry *then, VarJob *job, gchar **error)
+{
+  Geometry now;
+
+  if (! gimp_image_is_valid (image) || ! gimp_item_is_valid (drawable))
+    {
+      *error = fail (_("The image or its layer was closed while VAR was working; the result was not added."));
+      var_job_free (job);
+      return FALSE;
+    }
+  now = geometry_of (image, drawable);
+  if (memcmp (&now, then, sizeof now) != 0)
+    {
+      *error = fail (_("The layer or the canvas changed size or place while VAR was working; "
+                       "the result was not added."));
+      var_job_free (job);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_layer (gint32 drawable, gchar **error)
 {
@@ -85,6 +125,7 @@ var_proc_inpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean
                   GArray *new_layers, gchar **error)
 {
   VarJob  *job;
+  Geometry geometry;
   gint     ox, oy, w, h;
   gboolean any;
 
@@ -114,8 +155,11 @@ var_proc_inpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean
       *error = g_strdup_printf (_("The selection does not touch the layer “%s”."), gimp_item_get_name (drawable));
       return GIMP_PDB_EXECUTION_ERROR;
     }
+  geometry = geometry_of (image, drawable);
   if (! var_job_run (job, interactive, _("VAR in-painting")))
     return finish_failed_job (job, error);
+  if (! unchanged_since (image, drawable, &geometry, job, error))
+    return GIMP_PDB_EXECUTION_ERROR;
 
   gimp_image_undo_group_start (image);
   add_result_layers (image, drawable, job, ox, oy, 0, 0, job->mask_data, new_layers);
@@ -129,6 +173,7 @@ var_proc_outpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolea
                    GArray *new_layers, gchar **error)
 {
   VarJob  *job;
+  Geometry geometry;
   gint     ox, oy, iw, ih, i;
   gboolean margins = FALSE;
 
@@ -164,8 +209,11 @@ var_proc_outpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolea
     }
   for (i = 0; i < 4; i++)
     job->margin[i] = vals->margin[i];
+  geometry = geometry_of (image, drawable);
   if (! var_job_run (job, interactive, _("VAR out-painting")))
     return finish_failed_job (job, error);
+  if (! unchanged_since (image, drawable, &geometry, job, error))
+    return GIMP_PDB_EXECUTION_ERROR;
 
   {
     /* libvar fills the margins and the canvas's transparent pixels and keeps the others */
@@ -203,6 +251,14 @@ var_proc_generate (gint32 image, gint32 drawable, const VarValues *vals, gboolea
   job = var_job_new (VAR_PROC_GENERATE, vals);
   if (! var_job_run (job, interactive, _("VAR generating")))
     return finish_failed_job (job, error);
+  if (! gimp_image_is_valid (image))
+    {
+      var_job_free (job);
+      *error = fail (_("The image was closed while VAR was working; the result was not added."));
+      return GIMP_PDB_EXECUTION_ERROR;
+    }
+  if (above != -1 && ! gimp_item_is_valid (above))
+    above = -1;
 
   /* A square of the model's size, centred on the canvas. */
   size = var_result_image (job->result, 0)->width;
