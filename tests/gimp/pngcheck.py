@@ -17,7 +17,6 @@ import zlib
 W, H = 96, 80          # the test picture
 SEL = (30, 20, 36, 30)  # the ellipse's bounding box (x, y, w, h), as in the scheme script
 CANVAS = (128, 96, 16, 8)  # out-paint: canvas size and the layer's offset on it
-MODEL_SIZE = 64         # the tiny golden model's native size
 
 
 def write_png(path, w, h, rgb):
@@ -165,7 +164,7 @@ def check(d):
 
     # Generate: a model-sized opaque picture.
     gw, gh, gen = rgba(f"{d}/generate.png")
-    expect((gw, gh) == (MODEL_SIZE, MODEL_SIZE), f"generated layer is {gw}x{gh}")
+    expect(gw == gh and gw >= 16, f"generated layer is {gw}x{gh} (the model's square size)")
     expect(all(p[3] == 255 for p in gen) and len(set(gen)) > 50,
            f"generated layer is opaque with {len(set(gen))} distinct colours")
 
