@@ -253,8 +253,8 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   d.kind = kind;
   d.vals = vals;
 
-  dialog = gimp_dialog_new (dialog_title (kind), PLUG_IN_ROLE, NULL, 0,
-                            gimp_standard_help_func, var_proc_name (kind),
+  /* No help button: there is no GIMP help page; the README and the tooltips document the fields. */
+  dialog = gimp_dialog_new (dialog_title (kind), PLUG_IN_ROLE, NULL, 0, NULL, NULL,
                             _("_Cancel"), GTK_RESPONSE_CANCEL,
                             _("_OK"), GTK_RESPONSE_OK,
                             NULL);
