@@ -1,0 +1,53 @@
+#!/bin/sh
+# In-paints the same rectangle of every PNG in a folder with GIMP and the libvar
+# plug-in, headless (the README's batch recipe).
+#
+#   batch-inpaint.sh FOLDER X Y WIDTH HEIGHT [MODEL_DIR]
+#
+# X or Y below 0 count from the right or bottom edge (-130 = 130 px from the
+# right), so one call fits a watermark corner of images of any size.  The
+# selection is feathered by 8 px.  Writes FOLDER/NAME-inpainted.png next to
+# each FOLDER/NAME.png (seed 1, one variant; all plug-in-var-inpaint arguments
+# are in the Script-Fu below).  MODEL_DIR defaults to $VAR_MODEL_DIR, else
+# ~/.local/share/libvar/models.  $GIMP (default gimp) and $GIMP_ARGS (e.g.
+# "-g my-gimprc") choose the GIMP.  GIMP exits 0 even when a batch command
+# fails, so the log is checked; the exit status is 0 only if every image worked.
+set -u
+if [ $# -lt 5 ]; then
+  echo "usage: $0 FOLDER X Y WIDTH HEIGHT [MODEL_DIR]" >&2
+  exit 2
+fi
+folder=$1 x=$2 y=$3 w=$4 h=$5 model=${6:-}
+log=$(mktemp) || exit 1
+trap 'rm -f "$log"' EXIT
+
+# shellcheck disable=SC2086
+${GIMP:-gimp} -i ${GIMP_ARGS:-} -b "
+(let loop ((files (cadr (file-glob \"$folder/*.png\" 1))) (done 0))
+  (cond
+    ((null? files) (gimp-message (string-append \"batch-inpaint: \" (number->string done) \" images\")))
+    ((string=? (substring (car files) (max 0 (- (string-length (car files)) 14))
+                          (string-length (car files))) \"-inpainted.png\")
+     (loop (cdr files) done))
+    (else
+     (let* ((file (car files))
+            (out (string-append (substring file 0 (- (string-length file) 4)) \"-inpainted.png\"))
+            (image (car (gimp-file-load RUN-NONINTERACTIVE file file)))
+            (layer (car (gimp-image-get-active-layer image)))
+            (iw (car (gimp-image-width image)))
+            (ih (car (gimp-image-height image))))
+       (gimp-image-select-rectangle image CHANNEL-OP-REPLACE
+                                    (if (< $x 0) (+ iw $x) $x) (if (< $y 0) (+ ih $y) $y) $w $h)
+       (gimp-selection-feather image 8)
+       ; run-mode image drawable model-dir model backend class cfg top-k top-p seed variants more-smooth
+       (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"\" -1 4.0 900 0.95 1 1 0)
+       (gimp-image-flatten image)
+       (file-png-save-defaults RUN-NONINTERACTIVE image (car (gimp-image-get-active-drawable image)) out out)
+       (gimp-image-delete image)
+       (loop (cdr files) (+ done 1))))))" -b '(gimp-quit 0)' > "$log" 2>&1 < /dev/null
+rc=$?
+cat "$log"
+if [ $rc -ne 0 ] || grep -q 'execution error' "$log" || ! grep -q 'batch command executed successfully' "$log"; then
+  echo "batch-inpaint: failed" >&2
+  exit 1
+fi

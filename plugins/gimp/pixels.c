@@ -1,0 +1,129 @@
+/* pixels.c — GEGL buffers <-> libvar's RGBA8 images and 8-bit masks.
+ *
+ * libvar works on 8-bit sRGB with straight alpha ("R'G'B'A u8" in babl's
+ * terms).  A result layer starts as a copy of the source layer in the image's
+ * own precision, and only the pixels libvar regenerated are written from its
+ * 8-bit result, so kept pixels are the original's exactly, also in 16- and
+ * 32-bit images.
+ */
+#include "plugin.h"
+
+#include <string.h>
+
+void
+var_image_clear (var_image *img)
+{
+  g_free (img->data);
+  memset (img, 0, sizeof *img);
+}
+
+/* Reads the rectangle (x, y, width, height), in the drawable's own
+ * coordinates, into a new image; pixels outside the drawable are transparent. */
+gboolean
+var_pixels_read_drawable (gint32 drawable, gint x, gint y, gint width, gint height, var_image *out)
+{
+  GeglBuffer   *buf;
+  GeglRectangle r = { x, y, width, height };
+
+  memset (out, 0, sizeof *out);
+  if (width <= 0 || height <= 0)
+    return FALSE;
+  out->data = g_try_malloc0 ((gsize) width * height * 4);
+  if (! out->data)
+    return FALSE;
+  out->width = width;
+  out->height = height;
+  out->stride = width * 4;
+  buf = gimp_drawable_get_buffer (drawable);
+  gegl_buffer_get (buf, &r, 1.0, babl_format ("R'G'B'A u8"), out->data, out->stride, GEGL_ABYSS_NONE);
+  g_object_unref (buf);
+  return TRUE;
+}
+
+/* The image's selection over (x, y, width, height) in image coordinates, as
+ * libvar's mask (255 = regenerate); soft and feathered edges stay soft. */
+gboolean
+var_pixels_read_selection (gint32 image, gint x, gint y, gint width, gint height,
+                           guint8 **mask_data, gboolean *any_selected)
+{
+  GeglBuffer   *buf;
+  GeglRectangle r = { x, y, width, height };
+  gsize         i, n = (gsize) width * height;
+
+  *any_selected = FALSE;
+  *mask_data = g_try_malloc0 (n);
+  if (! *mask_data)
+    return FALSE;
+  buf = gimp_drawable_get_buffer (gimp_image_get_selection (image));
+  /* The selection channel is linear coverage: "Y u8" keeps its values as they are. */
+  gegl_buffer_get (buf, &r, 1.0, babl_format ("Y u8"), *mask_data, width, GEGL_ABYSS_NONE);
+  g_object_unref (buf);
+  for (i = 0; i < n; i++)
+    if ((*mask_data)[i])
+      {
+        *any_selected = TRUE;
+        break;
+      }
+  return TRUE;
+}
+
+gboolean
+var_pixels_has_transparency (const var_image *img)
+{
+  gint x, y;
+
+  for (y = 0; y < img->height; y++)
+    {
+      const guint8 *row = img->data + (gsize) y * img->stride;
+      for (x = 0; x < img->width; x++)
+        if (row[4 * x + 3] == 0)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* Fills `layer` (the result's size): the source drawable copied to (sx, sy),
+ * then the result's pixels wherever `regenerated` (one byte per result pixel,
+ * NULL = all) is non-zero, in runs along each row. */
+void
+var_pixels_write_layer (gint32 layer, const var_image *img, gint32 source, gint sx, gint sy,
+                        const guint8 *regenerated)
+{
+  GeglBuffer *buf = gimp_drawable_get_buffer (layer);
+  const Babl *u8 = babl_format ("R'G'B'A u8");
+  gint        x, y;
+
+  if (source != -1 && regenerated)
+    {
+      GeglBuffer   *src = gimp_drawable_get_buffer (source);
+      GeglRectangle from = { 0, 0, gimp_drawable_width (source), gimp_drawable_height (source) };
+      GeglRectangle to = { sx, sy, from.width, from.height };
+
+      gegl_buffer_copy (src, &from, GEGL_ABYSS_NONE, buf, &to);
+      g_object_unref (src);
+    }
+  for (y = 0; y < img->height; y++)
+    {
+      const guint8 *row = regenerated ? regenerated + (gsize) y * img->width : NULL;
+
+      for (x = 0; x < img->width;)
+        {
+          GeglRectangle r;
+          gint          end;
+
+          if (row && ! row[x])
+            {
+              x++;
+              continue;
+            }
+          for (end = x + 1; end < img->width && (! row || row[end]); end++)
+            ;
+          r.x = x, r.y = y, r.width = end - x, r.height = 1;
+          gegl_buffer_set (buf, &r, 0, u8, img->data + (gsize) y * img->stride + 4 * x, img->stride);
+          x = end;
+        }
+    }
+  gegl_buffer_flush (buf);
+  g_object_unref (buf);
+  gimp_drawable_update (layer, 0, 0, img->width, img->height);
+}

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""The GIMP plug-in's dialogs in a real GIMP 2.10 window under Xvfb.
+
+    gimp-gui.py PLUGIN MODEL_DIR PNGCHECK.py [SCREENSHOT_DIR]
+
+GIMP runs with its GUI on a private Xvfb display, in a throw-away profile,
+with the Script-Fu server listening on a local port; this script sends it
+Script-Fu over that socket and presses keys in the plug-in's windows with
+xdotool.  It checks, in this order:
+
+  1. RUN-INTERACTIVE shows the "VAR In-paint" dialog with the model folder
+     remembered in the gimprc (libvar-model-folder); typing 3 into Variants
+     and pressing Return runs it: 3 new layers, the image is dirty;
+  2. Ctrl+Z in the image window undoes the whole run in one step: 1 layer
+     again and the image is clean (GIMP's dirty count is back to 0);
+  3. RUN-WITH-LAST-VALS makes 3 layers again (the dialog's values were
+     remembered); Ctrl+Z undoes it;
+  4. a run with 64 variants, cancelled with the progress window's own Cancel
+     (Escape): the call reports the cancel, no layer was added and the image is
+     still clean (no undo step was recorded);
+  5. out-painting by margins (non-interactive) grows the canvas; one Ctrl+Z
+     restores the canvas size and the layers, and the image is clean;
+  6. the VAR Generate dialog: typing "goldfish" in Class picks class 1 (the
+     new layer's name says class=1);
+  7. the VAR Out-paint dialog: 8 in Left grows the canvas by 8 px.
+
+SCREENSHOT_DIR (optional) receives PNGs of the dialog and the progress window.
+The test prints PASS at the end and exits non-zero on any failure.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+plugin, model, pngcheck = sys.argv[1:4]
+shots = sys.argv[4] if len(sys.argv) > 4 else os.environ.get("LIBVAR_GIMP_SCREENSHOTS", "")
+
+T = tempfile.mkdtemp(prefix="libvar-gimp-gui.")
+procs = []
+failures = []
+
+
+def expect(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def cleanup():
+    for p in reversed(procs):
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    shutil.rmtree(T, ignore_errors=True)
+
+
+def finish():
+    log = os.path.join(T, "gimp.log")
+    if failures and os.path.exists(log):
+        print("---- gimp.log ----")
+        print(open(log, errors="replace").read()[-6000:])
+    cleanup()
+    if failures:
+        print(f"FAIL: {len(failures)} check(s) failed")
+        sys.exit(1)
+    print("PASS: libvar GIMP plug-in GUI test")
+    sys.exit(0)
+
+
+def start(cmd, env, **kw):
+    p = subprocess.Popen(cmd, env=env, start_new_session=True, stdin=subprocess.DEVNULL, **kw)
+    procs.append(p)
+    return p
+
+
+# ---- a private X display and a hermetic GIMP profile ----------------------
+env = dict(os.environ)
+home = os.path.join(T, "home")
+os.makedirs(os.path.join(T, "plug-ins", "libvar-gimp"))
+os.makedirs(home)
+shutil.copy(plugin, os.path.join(T, "plug-ins", "libvar-gimp", "libvar-gimp"))
+env.update(HOME=home, XDG_CONFIG_HOME=home + "/.config", XDG_CACHE_HOME=home + "/.cache",
+           XDG_DATA_HOME=home + "/.local/share", GIMP2_DIRECTORY=os.path.join(T, "gimpdir"),
+           BABL_INHIBIT_CACHE="1", VAR_THREADS=env.get("VAR_THREADS", "2"), OPENBLAS_NUM_THREADS="1",
+           NO_AT_BRIDGE="1", LANGUAGE="en", LC_ALL="C.UTF-8")
+env.pop("LIBVAR_GIMP_LOCALEDIR", None)
+
+rfd, wfd = os.pipe()
+start(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"], env,
+      pass_fds=(wfd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+os.close(wfd)
+display = b""
+while not display.endswith(b"\n"):
+    chunk = os.read(rfd, 16)
+    if not chunk:
+        break
+    display += chunk
+os.close(rfd)
+if not display.strip():
+    expect(False, "Xvfb started")
+    finish()
+env["DISPLAY"] = ":" + display.decode().strip()
+
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+with open(os.path.join(T, "gimprc"), "w") as f:
+    f.write('(plug-in-path "${gimp_dir}/plug-ins:${gimp_plug_in_dir}/plug-ins:%s")\n' % os.path.join(T, "plug-ins"))
+    # what the dialog's folder chooser stores; the dialog must start with it
+    f.write('(libvar-model-folder "%s")\n' % model)
+    f.write('(show-tips no)\n(restore-session no)\n(save-session-info no)\n')
+
+in_png = os.path.join(T, "in.png")
+subprocess.run([sys.executable, pngcheck, "make", in_png], check=True)
+gimp_log = open(os.path.join(T, "gimp.log"), "w")
+start(["gimp", "-d", "-f", "-s", "--stack-trace-mode=never", "-g", os.path.join(T, "gimprc"),
+       "-b", '(plug-in-script-fu-server RUN-NONINTERACTIVE "127.0.0.1" %d "")' % port], env,
+      stdout=gimp_log, stderr=subprocess.STDOUT)
+
+
+# ---- the Script-Fu server protocol: 'G', length, script -> 'G', error, length, text
+def connect(deadline):
+    while time.time() < deadline:
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=5)
+        except OSError:
+            time.sleep(0.5)
+    return None
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("Script-Fu server closed the connection")
+        data += chunk
+    return data
+
+
+def sf(script, timeout=120):
+    """Evaluates Script-Fu in GIMP; returns (ok, text)."""
+    body = script.encode()
+    conn.settimeout(timeout)
+    conn.sendall(b"G" + struct.pack(">H", len(body)) + body)
+    magic, err, n = struct.unpack(">cBH", recv_exact(conn, 4))
+    return err == 0, recv_exact(conn, n).decode(errors="replace")
+
+
+def sf_until(script, want, timeout=30):
+    """Polls a Script-Fu expression until it prints `want` (GIMP handles a key press asynchronously)."""
+    deadline = time.time() + timeout
+    while True:
+        ok, text = sf(script)
+        if (ok and text.strip() == want) or time.time() > deadline:
+            return text.strip()
+        time.sleep(0.3)
+
+
+def sf_ok(script, what):
+    ok, text = sf(script)
+    expect(ok, f"{what} -> {text.strip()[:200]}")
+    return text.strip()
+
+
+def xdotool(*args):
+    return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True).stdout.split()
+
+
+def wait_window(name, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ids = xdotool("search", "--onlyvisible", "--name", name)
+        if ids:
+            return ids[0]
+        time.sleep(0.2)
+    return None
+
+
+def wait_gone(wid, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if wid not in xdotool("search", "--onlyvisible", "--name", "."):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def screenshot(name, wid="root"):
+    if shots and shutil.which("import"):
+        os.makedirs(shots, exist_ok=True)
+        xdotool("mousemove", "1279", "799")   # no tooltip in the picture
+        time.sleep(0.5)
+        subprocess.run(["import", "-window", wid, os.path.join(shots, name)], env=env)
+
+
+def key(wid, *keys):
+    xdotool("windowfocus", "--sync", wid)
+    xdotool("key", "--clearmodifiers", *keys)
+
+
+class Call(threading.Thread):
+    """A Script-Fu call that blocks while its dialog is open."""
+
+    def __init__(self, script):
+        super().__init__(daemon=True)
+        self.script, self.result = script, None
+
+    def run(self):
+        try:
+            self.result = sf(self.script, timeout=180)
+        except Exception as e:   # reported by the caller
+            self.result = (False, f"{type(e).__name__}: {e}")
+
+
+conn = connect(time.time() + 120)
+if not expect(conn is not None, "GIMP started with the Script-Fu server"):
+    finish()
+
+try:
+    sf_ok('(define img (car (gimp-file-load RUN-NONINTERACTIVE "%s" "in.png")))' % in_png, "load the PNG")
+    sf_ok("(define layer (car (gimp-image-get-active-layer img)))", "active layer")
+    sf_ok("(define disp (car (gimp-display-new img)))", "open a display")
+    sf_ok("(gimp-image-select-ellipse img CHANNEL-OP-REPLACE 30 20 36 30)", "select an ellipse")
+    # clean from here: one undo step back must make it clean again
+    sf_ok("(gimp-image-clean-all img)", "image clean")
+    sf_ok("(gimp-displays-flush)", "flush")
+    # the image window: GIMP's title format, "*in.png-1.0 (RGB color 8-bit ...) 96x80 – GIMP"
+    image_win = wait_window(r"in\.png-[0-9]")
+    if not expect(image_win is not None, "image window shown"):
+        for wid in xdotool("search", "--onlyvisible", "--name", "."):
+            print("window", wid, xdotool("getwindowname", wid))
+    args = 'img layer "" "" "" -1 4.0 900 0.95 0 1 0'
+
+    # 1. the dialog, with 3 variants typed in
+    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args})")
+    call.start()
+    dlg = wait_window("^VAR In-paint$")
+    if expect(dlg is not None, "the VAR In-paint dialog opened"):
+        time.sleep(1.0)
+        screenshot("gimp-dialog.png", dlg)
+        key(dlg, "alt+v")
+        key(dlg, "ctrl+a")
+        xdotool("type", "--delay", "50", "3")
+        key(dlg, "Return")
+    call.join(120)
+    expect(call.result is not None and call.result[0], f"interactive in-paint finished: {call.result}")
+    n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
+    expect(n == "4", f"3 new layers after the interactive run (image has {n} layers)")
+    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "1", "image is dirty after the run")
+
+    # 2. one Ctrl+Z undoes the whole run
+    if image_win:
+        key(image_win, "ctrl+z")
+    n = sf_until("(car (gimp-image-get-layers img))", "1")
+    expect(n == "1", f"Ctrl+Z removed all new layers at once (image has {n} layers)")
+    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean again after one undo")
+
+    # 3. last values
+    ok, text = sf(f"(plug-in-var-inpaint RUN-WITH-LAST-VALS {args})", timeout=120)
+    expect(ok and text.strip().endswith(" 3)"), f"RUN-WITH-LAST-VALS made 3 layers again: {text.strip()}")
+    if image_win:
+        key(image_win, "ctrl+z")
+    expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "undone")
+
+    # 4. cancel from the progress window
+    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args})")
+    call.start()
+    dlg = wait_window("^VAR In-paint$")
+    if expect(dlg is not None, "the dialog opened again"):
+        key(dlg, "alt+v")
+        key(dlg, "ctrl+a")
+        xdotool("type", "--delay", "50", "64")
+        key(dlg, "Return")
+        prog = wait_window("^VAR in-painting$", timeout=30)
+        if expect(prog is not None, "the progress window opened"):
+            screenshot("gimp-progress.png", prog)
+            key(prog, "Escape")
+    call.join(120)
+    # Script-Fu turns a procedure's CANCEL status into #f (no error, no values)
+    expect(call.result is not None and call.result[1].strip() == "(#f)",
+           f"the run reports the cancel (no return values): {call.result}")
+    n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
+    expect(n == "1", f"no layer added by the cancelled run (image has {n} layers)")
+    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image still clean after the cancel")
+
+    # 5. out-painting by margins grows the canvas; one Ctrl+Z restores size and layers
+    ok, text = sf('(plug-in-var-outpaint RUN-NONINTERACTIVE img layer "%s" "" "cpu" -1 4.0 900 0.95 1 1 0 '
+                  '16 0 8 0)' % model, timeout=120)
+    expect(ok and text.strip().endswith(" 1)"), f"out-paint by margins: {text.strip()}")
+    w = sf_ok("(car (gimp-image-width img))", "canvas width")
+    expect(w == "120", f"canvas grew to 120 px ({w})")
+    if image_win:
+        key(image_win, "ctrl+z")
+    w = sf_until("(car (gimp-image-width img))", "96")
+    n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
+    expect(w == "96" and n == "1", f"one Ctrl+Z restored the canvas ({w} px) and the layers ({n})")
+    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean after undoing the out-paint")
+
+    # 6. the generate dialog's class picker: "goldfish" resolves to class 1
+    call = Call(f"(plug-in-var-generate RUN-INTERACTIVE {args})")
+    call.start()
+    dlg = wait_window("^VAR Generate$")
+    if expect(dlg is not None, "the VAR Generate dialog opened"):
+        key(dlg, "alt+l")
+        xdotool("type", "--delay", "50", "goldf")
+        time.sleep(1.0)
+        screenshot("gimp-generate-classes.png")
+        xdotool("type", "--delay", "50", "ish")
+        key(dlg, "Return")
+        if xdotool("search", "--onlyvisible", "--name", "^VAR Generate$"):
+            key(dlg, "Return")   # the first Return closed the completion list
+    call.join(120)
+    ok = call.result is not None and call.result[0] and call.result[1].strip().endswith(" 1)")
+    expect(ok, f"generate from the dialog made 1 layer: {call.result}")
+    if ok:
+        lid = call.result[1].strip()[1:].split()[0]
+        name = sf_ok(f"(car (gimp-item-get-name {lid}))", "layer name")
+        expect("VAR generate" in name and re.search(r"class=1(\D|$)", name) is not None, f"layer named with its parameters and class 1: {name}")
+    if image_win:
+        key(image_win, "ctrl+z")
+    expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "generate undone")
+
+    # 7. the out-paint dialog's margins: 8 px on the left grow the canvas
+    call = Call(f"(plug-in-var-outpaint RUN-INTERACTIVE {args} 0 0 0 0)")
+    call.start()
+    dlg = wait_window("^VAR Out-paint$")
+    if expect(dlg is not None, "the VAR Out-paint dialog opened"):
+        key(dlg, "alt+e")
+        key(dlg, "ctrl+a")
+        xdotool("type", "--delay", "50", "8")
+        screenshot("gimp-outpaint-dialog.png", dlg)
+        key(dlg, "Return")
+    call.join(120)
+    expect(call.result is not None and call.result[0], f"out-paint from the dialog: {call.result}")
+    w = sf_ok("(car (gimp-image-width img))", "canvas width")
+    expect(w == "104", f"the canvas grew by the dialog's 8 px ({w})")
+    if image_win:
+        key(image_win, "ctrl+z")
+    expect(sf_until("(car (gimp-image-width img))", "96") == "96", "out-paint undone")
+    sf_ok("(gimp-image-clean-all img)", "clean before quitting")
+except Exception as e:
+    expect(False, f"unexpected {type(e).__name__}: {e}")
+finish()

@@ -1,0 +1,194 @@
+#!/bin/sh
+# Headless GIMP 2.10 test of the libvar plug-in, in a throw-away profile.
+#
+#   gimp-headless.sh full PLUGIN MODEL_DIR PNGCHECK.py
+#       loads a PNG, selects an antialiased ellipse and runs plug-in-var-inpaint
+#       (2 variants), plug-in-var-outpaint (into an enlarged canvas, then by
+#       margins) and plug-in-var-generate non-interactively; checks the new
+#       layers in Script-Fu (count, size, offsets, visibility, canvas size) and
+#       their pixels in pngcheck.py (outside the selection bit-identical, inside
+#       changed, the original layer untouched); then checks that in-painting
+#       without a selection fails with its message.
+#   gimp-headless.sh batch PLUGIN MODEL_DIR PNGCHECK.py BATCH_SCRIPT
+#       the README's batch recipe (plugins/gimp/batch-inpaint.sh) on a folder of
+#       two PNGs of different sizes: each gets its -inpainted.png, changed inside
+#       the rectangle and unchanged away from it.
+#   gimp-headless.sh i18n PLUGIN MODEL_DIR LOCALEDIR
+#       the same failure under LANGUAGE=de: the message must be the German one
+#       from LOCALEDIR/de/LC_MESSAGES/libvar-gimp.mo.
+#
+# MODEL_DIR is any folder var_model_load_dir accepts (the tiny golden model by
+# default; see tests/meson.build).  GIMP exits 0 even when a batch command
+# fails, so the log is checked, and the test ends with an explicit PASS line.
+set -u
+mode=$1 plugin=$2 model=$3 extra=$4
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/libvar-gimp-test.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/home" "$T/plug-ins/libvar-gimp" "$T/out"
+cp "$plugin" "$T/plug-ins/libvar-gimp/libvar-gimp" || exit 1
+
+# Keep GIMP away from the user's profile: its own HOME, XDG folders and
+# GIMP2_DIRECTORY (created by GIMP itself); the plug-in comes in through the
+# plug-in-path of a gimprc of our own.
+export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config" XDG_CACHE_HOME="$T/home/.cache" \
+       XDG_DATA_HOME="$T/home/.local/share" GIMP2_DIRECTORY="$T/gimpdir"
+unset DISPLAY
+export BABL_INHIBIT_CACHE=1 VAR_THREADS="${VAR_THREADS:-2}" OPENBLAS_NUM_THREADS=1
+printf '(plug-in-path "${gimp_dir}/plug-ins:${gimp_plug_in_dir}/plug-ins:%s")\n' "$T/plug-ins" > "$T/gimprc"
+
+# In-painting an image without a selection must fail with a clear message.
+noselection="(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0))"
+
+run_gimp() {
+  timeout 240 gimp -i -d -f --stack-trace-mode=never -g "$T/gimprc" "$@" -b '(gimp-quit 0)' \
+    > "$T/gimp.log" 2>&1 < /dev/null
+  rc=$?
+  cat "$T/gimp.log"
+  if [ $rc -ne 0 ]; then
+    echo "FAIL: gimp exited with $rc"
+    exit 1
+  fi
+}
+
+if [ "$mode" = i18n ]; then
+  export LIBVAR_GIMP_LOCALEDIR="$extra" LANGUAGE=de LC_ALL=C.UTF-8
+  run_gimp -b "$noselection"
+  # GIMP translates the menu labels through the domain the plug-in registers.
+  if ! grep -q '(locale-def "libvar-gimp"' "$T/gimpdir/pluginrc"; then
+    echo "FAIL: the plug-in did not register its gettext domain (pluginrc)"
+    exit 1
+  fi
+  if grep -q 'Es gibt keine Auswahl' "$T/gimp.log"; then
+    echo "PASS: the plug-in's message is German under LANGUAGE=de"
+    exit 0
+  fi
+  echo "FAIL: no German message from the plug-in in the log"
+  exit 1
+fi
+
+checker=$extra
+if [ "$mode" = batch ]; then
+  mkdir -p "$T/photos"
+  python3 "$checker" make "$T/photos/a.png" 96 80 && python3 "$checker" make "$T/photos/b.png" 120 72 || exit 1
+  GIMP_ARGS="-d -f --stack-trace-mode=never -g $T/gimprc" timeout 240 sh "$5" "$T/photos" -50 -40 40 30 "$model" || exit 1
+  for n in a b; do
+    python3 "$checker" rect "$T/photos/$n.png" "$T/photos/$n-inpainted.png" -50 -40 40 30 10 || exit 1
+  done
+  [ ! -e "$T/photos/a-inpainted-inpainted.png" ] || { echo "FAIL: results were in-painted again"; exit 1; }
+  echo "PASS: the batch recipe in-painted the folder"
+  exit 0
+fi
+python3 "$checker" make "$T/in.png" || exit 1
+O="$T/out"
+scenario="(begin
+ (define (check ok what) (if ok (gimp-message (string-append \"VARTEST ok \" what))
+                                (error (string-append \"VARTEST FAILED \" what))))
+ (define (save image drawable name)
+   (file-png-save RUN-NONINTERACTIVE image drawable (string-append \"$O/\" name) name 0 9 0 0 0 0 0))
+ (define model \"$model\")
+ (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$T/in.png\" \"in.png\")))
+        (layer (car (gimp-image-get-active-layer image))))
+   (save image layer \"orig.png\")
+   (gimp-context-set-antialias TRUE)
+   (gimp-context-set-feather FALSE)
+   (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 30 20 36 30)
+   (let* ((chan (car (gimp-selection-save image)))
+          (masklayer (car (gimp-layer-new-from-drawable chan image))))
+     (gimp-image-insert-layer image masklayer 0 -1)
+     (save image masklayer \"selection.png\")
+     (gimp-image-remove-layer image masklayer)
+     (gimp-image-remove-channel image chan))
+   (gimp-image-set-active-layer image layer)
+
+   (let* ((r (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 2 0))
+          (l1 (car r)) (l2 (vector-ref (cadr (gimp-image-get-layers image)) 1)))
+     (check (= (cadr r) 2) \"inpaint returned 2 layers\")
+     (check (= (car (gimp-image-get-layers image)) 3) \"image has 3 layers after inpaint\")
+     (check (equal? (gimp-drawable-offsets l1) '(0 0)) \"inpaint layer at the layer's offsets\")
+     (check (= (car (gimp-item-get-visible l1)) TRUE) \"first variant visible\")
+     (check (= (car (gimp-item-get-visible l2)) FALSE) \"second variant hidden\")
+     (check (= (car (gimp-image-get-item-position image l1)) 0) \"first variant on top\")
+     (check (= (car (gimp-image-get-item-position image layer)) 2) \"original layer below the results\")
+     (check (= (car (gimp-selection-is-empty image)) FALSE) \"selection kept\")
+     (save image l1 \"inpaint-1.png\")
+     (save image l2 \"inpaint-2.png\")
+     (save image layer \"orig-after-inpaint.png\")
+     (gimp-image-remove-layer image l1)
+     (gimp-image-remove-layer image l2))
+
+   (gimp-selection-none image)
+   (gimp-image-resize image 128 96 16 8)
+   (let* ((r (plug-in-var-outpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 5 1 0 0 0 0 0))
+          (l (car r)))
+     (check (= (cadr r) 1) \"outpaint returned 1 layer\")
+     (check (= (car (gimp-image-get-layers image)) 2) \"image has 2 layers after outpaint\")
+     (check (equal? (gimp-drawable-offsets l) '(0 0)) \"outpaint layer covers the canvas\")
+     (check (= (car (gimp-image-width image)) 128) \"canvas width unchanged without margins\")
+     (save image l \"outpaint.png\")
+     (save image layer \"orig-after-outpaint.png\")
+     (gimp-image-remove-layer image l))
+
+   (let* ((r (plug-in-var-outpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 7 1 0 16 0 0 8))
+          (l (car r)))
+     (check (= (car (gimp-image-width image)) 144) \"margins: canvas 16 px wider\")
+     (check (= (car (gimp-image-height image)) 104) \"margins: canvas 8 px higher\")
+     (check (equal? (gimp-drawable-offsets layer) '(32 8)) \"margins: original layer moved with the canvas\")
+     (save image l \"outpaint-margins.png\")
+     (gimp-image-remove-layer image l))
+
+   (let* ((r (plug-in-var-generate RUN-NONINTERACTIVE image layer model \"\" \"cpu\" 3 4.0 900 0.95 11 1 0))
+          (l (car r)))
+     (check (= (cadr r) 1) \"generate returned 1 layer\")
+     (let ((size (car (gimp-drawable-width l))))
+       (check (= (car (gimp-drawable-height l)) size) \"generated layer is square (the model's size)\")
+       (check (equal? (gimp-drawable-offsets l) (list (quotient (- 144 size) 2) (quotient (- 104 size) 2)))
+              \"generated layer centred\"))
+     (save image l \"generate.png\"))
+   (gimp-image-delete image))
+
+ ; 16-bit linear and greyscale images: kept pixels are the original's at full precision
+ ; (sampled with gimp-drawable-get-pixel, which returns the raw bytes of the pixel)
+ (define (same-outside? a b)
+   (and (equal? (gimp-drawable-get-pixel a 0 0) (gimp-drawable-get-pixel b 0 0))
+        (equal? (gimp-drawable-get-pixel a 95 79) (gimp-drawable-get-pixel b 95 79))
+        (equal? (gimp-drawable-get-pixel a 10 40) (gimp-drawable-get-pixel b 10 40))
+        (equal? (gimp-drawable-get-pixel a 80 10) (gimp-drawable-get-pixel b 80 10))
+        (equal? (gimp-drawable-get-pixel a 29 35) (gimp-drawable-get-pixel b 29 35))
+        (equal? (gimp-drawable-get-pixel a 67 35) (gimp-drawable-get-pixel b 67 35))))
+ (define (inpaint-converted what convert bpp type)
+   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$T/in.png\" \"in.png\")))
+          (layer (car (gimp-image-get-active-layer image))))
+     (convert image)
+     (gimp-layer-add-alpha layer)
+     (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 30 20 36 30)
+     (let* ((l (car (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 1 0))))
+       (check (= (car (gimp-drawable-bpp l)) bpp) (string-append what \": result layer in the image's precision\"))
+       (check (= (car (gimp-drawable-type l)) type) (string-append what \": result layer type\"))
+       (check (same-outside? l layer) (string-append what \": sampled pixels outside the selection identical\"))
+       (check (not (equal? (gimp-drawable-get-pixel l 48 35) (gimp-drawable-get-pixel layer 48 35)))
+              (string-append what \": centre of the selection changed\")))
+     (gimp-image-delete image)))
+ (inpaint-converted \"16-bit linear\" (lambda (image) (gimp-image-convert-precision image PRECISION-U16-LINEAR))
+                    8 RGBA-IMAGE)
+ (inpaint-converted \"greyscale\" (lambda (image) (gimp-image-convert-grayscale image)) 2 GRAYA-IMAGE))"
+
+run_gimp -b "$scenario" -b "$noselection"
+status=0
+# Exactly two batch commands: the scenario must succeed, the no-selection call must fail with its message.
+if [ "$(grep -c 'batch command executed successfully' "$T/gimp.log")" -ne 1 ]; then
+  echo "FAIL: the scenario did not complete"; status=1
+fi
+if [ "$(grep -c 'execution error' "$T/gimp.log")" -ne 1 ] \
+   || ! grep -q 'There is no selection. Select the area to in-paint first' "$T/gimp.log"; then
+  echo "FAIL: in-painting without a selection did not fail with its message"; status=1
+fi
+if grep -q 'VARTEST FAILED' "$T/gimp.log"; then
+  echo "FAIL: a Script-Fu check failed"; status=1
+fi
+[ $status -eq 0 ] || exit 1
+python3 "$checker" check "$O" || exit 1
+echo "PASS: libvar GIMP plug-in headless test"
