@@ -243,6 +243,11 @@ static int conv_direct(void)
 #endif
 }
 
+const char *var_cpu_conv_name(void)
+{
+  return conv_direct() ? "direct-avx2" : "im2col+gemm";
+}
+
 var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
                       var_dptr residual, var_dptr out)
 {

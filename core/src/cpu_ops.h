@@ -23,6 +23,8 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 /* Name of the GEMM in use ("openblas", "portable avx2", ...). */
 const char *var_cpu_gemm_name(void);
+/* Which convolution the CPU backend runs: "direct-avx2" or "im2col+gemm" ($VAR_CONV, the build, the CPU). */
+const char *var_cpu_conv_name(void);
 
 var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
                     int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc);
