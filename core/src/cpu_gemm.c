@@ -96,6 +96,8 @@ static void blas_single_thread(void)
 #endif
 }
 
+void var_cpu_blas_single_thread(void) { pthread_once(&blas_once, blas_single_thread); }
+
 typedef struct {
   int trans_a, trans_b, M, N, K, chunk, split_n;
   float alpha, beta;
@@ -138,7 +140,7 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
       for (n = 0; n < N; n++) C[(size_t)i * ldc + n] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + n];
     return VAR_OK;
   }
-  pthread_once(&blas_once, blas_single_thread);
+  var_cpu_blas_single_thread();
   {
     /* chunks of 128-256 columns (or rows when the product is narrow): enough work
      * per call to amortise the BLAS's packing, enough calls to share out */
