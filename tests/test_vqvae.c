@@ -777,6 +777,18 @@ static void test_bad_checkpoints(void)
   t[n].shape[0] = 32;
   t[n].data = zeros;
   expect_load_failure(ctx, t, n + 1, VAR_ERR_SHAPE, "encoder.down.1.block.2.norm1.weight");
+  /* a convolution whose input channels do not chain to the previous layer's output */
+  i = find_tensor(t, n, "decoder.up.2.block.1.conv1.weight");
+  keep = t[i];
+  t[i].shape[1] /= 2;
+  expect_load_failure(ctx, t, n, VAR_ERR_SHAPE, "decoder.up.2.block.1.conv1.weight");
+  t[i] = keep;
+  /* an attention block whose qkv projection has 2C instead of 3C outputs */
+  i = find_tensor(t, n, "decoder.mid.attn_1.qkv.weight");
+  keep = t[i];
+  t[i].shape[0] = t[i].shape[0] / 3 * 2;
+  expect_load_failure(ctx, t, n, VAR_ERR_SHAPE, "decoder.mid.attn_1.qkv.weight");
+  t[i] = keep;
   /* a codebook whose width differs from the latent channels of the convolutions */
   i = find_tensor(t, n, "quantize.embedding.weight");
   keep = t[i];
