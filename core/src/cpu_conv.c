@@ -339,8 +339,12 @@ static var_status conv2d_taps(var_backend *be, const var_conv_desc *d, const flo
   j.residual = residual;
   j.out = out;
   j.wp = d->w_in + d->pad_left + d->pad_right;
-  j.rows = TAP_N / j.wp > 1 ? TAP_N / j.wp : 1;
-  if (j.rows > d->h_out) j.rows = d->h_out;
+  /* bands of about TAP_N positions; a small count rounded up to a multiple of 4
+   * so that 2 or 4 threads share them evenly (64 x 64: 8 bands, not 5) */
+  j.n_tiles = (int)(((size_t)d->h_out * j.wp + TAP_N - 1) / TAP_N);
+  if (j.n_tiles < 16) j.n_tiles = (j.n_tiles + 3) / 4 * 4;
+  if (j.n_tiles > d->h_out) j.n_tiles = d->h_out;
+  j.rows = (d->h_out + j.n_tiles - 1) / j.n_tiles;
   j.n_tiles = (d->h_out + j.rows - 1) / j.rows;
   j.plane = (j.rows + d->k - 1) * j.wp;
   /* per thread: the strip (+ one row of slack read by the last taps of the

@@ -142,7 +142,7 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
   }
   var_cpu_blas_single_thread();
   {
-    /* chunks of 128-256 columns (or rows when the product is narrow): enough work
+    /* chunks of 256-512 columns (or 64 rows when the product is narrow): enough work
      * per call to amortise the BLAS's packing, enough calls to share out */
     blas_job j;
     int64_t chunks;
@@ -159,7 +159,9 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     j.ldb = ldb;
     j.C = C;
     j.ldc = ldc;
-    j.split_n = N >= 256 || N >= M;
+    /* split the longer side unless that gives fewer than 4 chunks (a 640 x 256
+     * product at 16 x 16 pixels is one chunk of columns, which left one thread idle) */
+    j.split_n = N >= 1024 || (M < 256 && (N >= 256 || N >= M));
     j.chunk = j.split_n ? (N >= 4096 ? 512 : 256) : 64;
     chunks = ((j.split_n ? N : M) + j.chunk - 1) / j.chunk;
     var_parallel_for(pool, chunks, 1, blas_chunks, &j);
