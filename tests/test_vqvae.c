@@ -560,18 +560,23 @@ static void test_vq_ops(void)
 static void test_thread_independence(void)
 {
   static const conv_case big = { 2, 48, 19, 21, 40, 3, 1, 1, 1, 1, 1, 1 };
+  static const char *modes[] = { NULL, "direct", "gemm", "taps" };
   float *out[3];
   const size_t n = (size_t)2 * 40 * 19 * 21;
-  int t;
-  for (t = 0; t < 3; t++) {
-    var_ctx *ctx = op_ctx(t + 1);
-    check_conv(ctx, &big, &out[t]);
-    var_ctx_free(ctx);
+  int t, m;
+  for (m = 0; m < 4; m++) {
+    if (modes[m]) setenv("VAR_CONV", modes[m], 1);
+    for (t = 0; t < 3; t++) {
+      var_ctx *ctx = op_ctx(t + 1);
+      check_conv(ctx, &big, &out[t]);
+      var_ctx_free(ctx);
+    }
+    CU_ASSERT_FATAL(out[0] && out[1] && out[2]);
+    CU_ASSERT(memcmp(out[0], out[1], n * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(out[0], out[2], n * sizeof(float)) == 0);
+    for (t = 0; t < 3; t++) free(out[t]);
   }
-  CU_ASSERT_FATAL(out[0] && out[1] && out[2]);
-  CU_ASSERT(memcmp(out[0], out[1], n * sizeof(float)) == 0);
-  CU_ASSERT(memcmp(out[0], out[2], n * sizeof(float)) == 0);
-  for (t = 0; t < 3; t++) free(out[t]);
+  unsetenv("VAR_CONV");
 }
 
 /* A whole decode and encode agree bit for bit between 1 and 3 threads. */
@@ -975,7 +980,7 @@ int main(void)
     { "spatial attention against a reference", test_attention },
     { "area and bicubic resampling", test_resample },
     { "VQ argmin, ties, margins, code maps", test_vq_ops },
-    { "conv results independent of the thread count", test_thread_independence },
+    { "conv results independent of the thread count (every path)", test_thread_independence },
     { "encode/decode independent of the thread count", test_vae_thread_independence },
     { "bad checkpoints are refused with clear errors", test_bad_checkpoints },
     { "bad inputs are refused, outputs untouched", test_bad_inputs },
