@@ -185,7 +185,7 @@ static const conv_case conv_cases[] = {
   { 1, 9, 7, 9, 11, 5, 1, 2, 1, 0, 3, 0 },        /* 5x5, asymmetric padding */
   { 1, 300, 4, 4, 8, 3, 1, 1, 1, 1, 1, 1 },       /* K = 2700 spans several blocks of k */
   { 1, 8, 20, 20, 3, 3, 1, 1, 1, 1, 1, 0 },       /* conv_out: 3 channels */
-  { 2, 12, 70, 66, 10, 3, 1, 1, 1, 1, 1, 1 },     /* >= 4096 pixels: the shifted GEMMs of BLAS builds, a short last band */
+  { 2, 12, 70, 66, 10, 3, 1, 1, 1, 1, 1, 1 },     /* >= 1024 pixels: the shifted GEMMs of BLAS builds, a short last band */
 };
 
 static void run_conv_cases(void)
