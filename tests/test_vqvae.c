@@ -185,6 +185,7 @@ static const conv_case conv_cases[] = {
   { 1, 9, 7, 9, 11, 5, 1, 2, 1, 0, 3, 0 },        /* 5x5, asymmetric padding */
   { 1, 300, 4, 4, 8, 3, 1, 1, 1, 1, 1, 1 },       /* K = 2700 spans several blocks of k */
   { 1, 8, 20, 20, 3, 3, 1, 1, 1, 1, 1, 0 },       /* conv_out: 3 channels */
+  { 2, 12, 70, 66, 10, 3, 1, 1, 1, 1, 1, 1 },     /* >= 1024 pixels: the shifted GEMMs of BLAS builds, a short last band */
 };
 
 static void run_conv_cases(void)
@@ -195,12 +196,15 @@ static void run_conv_cases(void)
   var_ctx_free(ctx);
 }
 
-/* Both convolution paths, and the plain C code without AVX2. */
+/* Every convolution path (the shifted GEMMs exist in BLAS builds only: without a
+ * BLAS, "taps" runs im2col + SGEMM), and the plain C code without AVX2. */
 static void test_conv(void)
 {
   setenv("VAR_CONV", "direct", 1);
   run_conv_cases();
   setenv("VAR_CONV", "gemm", 1);
+  run_conv_cases();
+  setenv("VAR_CONV", "taps", 1);
   run_conv_cases();
   unsetenv("VAR_CONV");
   setenv("VAR_SIMD", "0", 1);
@@ -556,18 +560,23 @@ static void test_vq_ops(void)
 static void test_thread_independence(void)
 {
   static const conv_case big = { 2, 48, 19, 21, 40, 3, 1, 1, 1, 1, 1, 1 };
+  static const char *modes[] = { NULL, "direct", "gemm", "taps" };
   float *out[3];
   const size_t n = (size_t)2 * 40 * 19 * 21;
-  int t;
-  for (t = 0; t < 3; t++) {
-    var_ctx *ctx = op_ctx(t + 1);
-    check_conv(ctx, &big, &out[t]);
-    var_ctx_free(ctx);
+  int t, m;
+  for (m = 0; m < 4; m++) {
+    if (modes[m]) setenv("VAR_CONV", modes[m], 1);
+    for (t = 0; t < 3; t++) {
+      var_ctx *ctx = op_ctx(t + 1);
+      check_conv(ctx, &big, &out[t]);
+      var_ctx_free(ctx);
+    }
+    CU_ASSERT_FATAL(out[0] && out[1] && out[2]);
+    CU_ASSERT(memcmp(out[0], out[1], n * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(out[0], out[2], n * sizeof(float)) == 0);
+    for (t = 0; t < 3; t++) free(out[t]);
   }
-  CU_ASSERT_FATAL(out[0] && out[1] && out[2]);
-  CU_ASSERT(memcmp(out[0], out[1], n * sizeof(float)) == 0);
-  CU_ASSERT(memcmp(out[0], out[2], n * sizeof(float)) == 0);
-  for (t = 0; t < 3; t++) free(out[t]);
+  unsetenv("VAR_CONV");
 }
 
 /* A whole decode and encode agree bit for bit between 1 and 3 threads. */
@@ -773,6 +782,18 @@ static void test_bad_checkpoints(void)
   t[n].shape[0] = 32;
   t[n].data = zeros;
   expect_load_failure(ctx, t, n + 1, VAR_ERR_SHAPE, "encoder.down.1.block.2.norm1.weight");
+  /* a convolution whose input channels do not chain to the previous layer's output */
+  i = find_tensor(t, n, "decoder.up.2.block.1.conv1.weight");
+  keep = t[i];
+  t[i].shape[1] /= 2;
+  expect_load_failure(ctx, t, n, VAR_ERR_SHAPE, "decoder.up.2.block.1.conv1.weight");
+  t[i] = keep;
+  /* an attention block whose qkv projection has 2C instead of 3C outputs */
+  i = find_tensor(t, n, "decoder.mid.attn_1.qkv.weight");
+  keep = t[i];
+  t[i].shape[0] = t[i].shape[0] / 3 * 2;
+  expect_load_failure(ctx, t, n, VAR_ERR_SHAPE, "decoder.mid.attn_1.qkv.weight");
+  t[i] = keep;
   /* a codebook whose width differs from the latent channels of the convolutions */
   i = find_tensor(t, n, "quantize.embedding.weight");
   keep = t[i];
@@ -959,7 +980,7 @@ int main(void)
     { "spatial attention against a reference", test_attention },
     { "area and bicubic resampling", test_resample },
     { "VQ argmin, ties, margins, code maps", test_vq_ops },
-    { "conv results independent of the thread count", test_thread_independence },
+    { "conv results independent of the thread count (every path)", test_thread_independence },
     { "encode/decode independent of the thread count", test_vae_thread_independence },
     { "bad checkpoints are refused with clear errors", test_bad_checkpoints },
     { "bad inputs are refused, outputs untouched", test_bad_inputs },

@@ -227,13 +227,158 @@ static var_status conv2d_gemm(var_backend *be, const var_conv_desc *d, const flo
   return s;
 }
 
-/* Which convolution: VAR_CONV=direct|gemm, else im2col + SGEMM when the build
+#ifdef VAR_HAVE_CBLAS
+#include <cblas.h>
+
+/* ---- stride-1 convolutions as k*k shifted GEMMs (BLAS builds) --------------
+ *
+ * On a zero-padded strip of input rows (row length wp = w_in + pads), tap
+ * (dy, dx) of output pixel (y, x) is the strip element (y + dy) * wp + x + dx.
+ * Computing the outputs on the padded grid q = y * wp + x (the wp - w_out columns
+ * past each row are computed and dropped), every tap is one plain GEMM
+ *   C[co, q] += W_tap[co, ci] X[ci, q + dy * wp + dx]
+ * whose B operand is the strip itself at an offset: no im2col matrix is built,
+ * and the BLAS packs its panels from a strip that stays in cache.  A task owns a
+ * band of output rows (a fixed size per layer, so the sums do not depend on the
+ * thread count): it fills its strip, runs the k*k GEMMs into its C tile, then
+ * writes C + bias (+ residual) to the output. */
+
+#define TAP_N 1024         /* padded output positions per task, about */
+#define TAP_MIN_PIXELS 1024 /* smaller maps (16x16): im2col + SGEMM (shifted GEMMs there cost ~3% of a decode) */
+
+typedef struct {
+  const var_conv_desc *d;
+  const float *in, *wt, *bias, *residual;   /* wt: [k*k][c_out][c_in] */
+  float *out;
+  int rows, wp, plane, n_tiles;
+  size_t scratch_floats;
+  float *scratch;
+} tap_job;
+
+static void tap_relayout(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const float **pw = arg;   /* { w, wt } and the sizes through the descriptor after them */
+  const var_conv_desc *d = (const var_conv_desc *)pw[2];
+  const int kk = d->k * d->k;
+  int64_t co;
+  int ci, t;
+  (void)thread;
+  for (co = begin; co < end; co++)
+    for (ci = 0; ci < d->c_in; ci++)
+      for (t = 0; t < kk; t++)
+        ((float *)pw[1])[((size_t)t * d->c_out + co) * d->c_in + ci] = pw[0][((size_t)co * d->c_in + ci) * kk + t];
+}
+
+static void tap_tasks(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const tap_job *j = arg;
+  const var_conv_desc *d = j->d;
+  const size_t hw = (size_t)d->h_out * d->w_out, hw_in = (size_t)d->h_in * d->w_in;
+  float *strip = j->scratch + (size_t)thread * j->scratch_floats;
+  float *C = strip + (size_t)d->c_in * j->plane + (size_t)j->wp;
+  int64_t t;
+  for (t = begin; t < end; t++) {
+    const int b = (int)(t / j->n_tiles), y0 = (int)(t % j->n_tiles) * j->rows;
+    const int nr = d->h_out - y0 < j->rows ? d->h_out - y0 : j->rows, n = nr * j->wp;
+    const int rows_in = nr + d->k - 1;
+    const float *in = j->in + (size_t)b * d->c_in * hw_in;
+    float *out = j->out + (size_t)b * d->c_out * hw;
+    const float *res = j->residual ? j->residual + (size_t)b * d->c_out * hw : NULL;
+    int c, r, tap, co, y, x;
+    for (c = 0; c < d->c_in; c++)
+      for (r = 0; r < rows_in; r++) {
+        float *dst = strip + (size_t)c * j->plane + (size_t)r * j->wp;
+        const int iy = y0 + r - d->pad_top;
+        if (iy < 0 || iy >= d->h_in) {
+          memset(dst, 0, sizeof(float) * (size_t)j->wp);
+          continue;
+        }
+        memset(dst, 0, sizeof(float) * (size_t)d->pad_left);
+        memcpy(dst + d->pad_left, in + ((size_t)c * d->h_in + iy) * d->w_in, sizeof(float) * (size_t)d->w_in);
+        memset(dst + d->pad_left + d->w_in, 0, sizeof(float) * (size_t)(j->wp - d->pad_left - d->w_in));
+      }
+    for (tap = 0; tap < d->k * d->k; tap++)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->c_out, n, d->c_in, 1.0f,
+                  j->wt + (size_t)tap * d->c_out * d->c_in, d->c_in, strip + (tap / d->k) * j->wp + tap % d->k,
+                  j->plane, tap ? 1.0f : 0.0f, C, n);
+    for (co = 0; co < d->c_out; co++) {
+      const float bv = j->bias ? j->bias[co] : 0.0f;
+      for (y = 0; y < nr; y++) {
+        const float *src = C + (size_t)co * n + (size_t)y * j->wp;
+        float *o = out + (size_t)co * hw + (size_t)(y0 + y) * d->w_out;
+        const float *rr = res ? res + (size_t)co * hw + (size_t)(y0 + y) * d->w_out : NULL;
+        if (rr)
+          for (x = 0; x < d->w_out; x++) o[x] = rr[x] + (src[x] + bv);
+        else
+          for (x = 0; x < d->w_out; x++) o[x] = src[x] + bv;
+      }
+    }
+  }
+}
+
+static int conv_taps_fits(const var_conv_desc *d, int any_size)
+{
+  return d->stride == 1 && d->k > 1 && (any_size || (size_t)d->h_out * d->w_out >= TAP_MIN_PIXELS) &&
+         d->w_out == d->w_in + d->pad_left + d->pad_right - d->k + 1;
+}
+
+static var_status conv2d_taps(var_backend *be, const var_conv_desc *d, const float *in, const float *w,
+                              const float *bias, const float *residual, float *out)
+{
+  var_pool *pool = cpu_pool(be);
+  const size_t n_w = (size_t)d->c_out * d->c_in * d->k * d->k;
+  const void *pw[3];
+  tap_job j;
+  float *wt = NULL;
+  size_t total;
+  var_status s;
+  memset(&j, 0, sizeof j);
+  j.d = d;
+  j.in = in;
+  j.bias = bias;
+  j.residual = residual;
+  j.out = out;
+  j.wp = d->w_in + d->pad_left + d->pad_right;
+  /* bands of about TAP_N positions; a small count rounded up to a multiple of 4
+   * so that 2 or 4 threads share them evenly (64 x 64: 8 bands, not 5) */
+  j.n_tiles = (int)(((size_t)d->h_out * j.wp + TAP_N - 1) / TAP_N);
+  if (j.n_tiles < 16) j.n_tiles = (j.n_tiles + 3) / 4 * 4;
+  if (j.n_tiles > d->h_out) j.n_tiles = d->h_out;
+  j.rows = (d->h_out + j.n_tiles - 1) / j.n_tiles;
+  j.n_tiles = (d->h_out + j.rows - 1) / j.rows;
+  j.plane = (j.rows + d->k - 1) * j.wp;
+  /* per thread: the strip (+ one row of slack read by the last taps of the
+   * dropped columns), then the C tile */
+  j.scratch_floats = (size_t)d->c_in * j.plane + (size_t)j.wp + (size_t)d->c_out * j.rows * j.wp;
+  j.scratch_floats = (j.scratch_floats + 15) / 16 * 16;
+  total = var_size_mul((size_t)var_pool_size(pool), j.scratch_floats);
+  s = var_alloc(be->ctx, var_size_mul(n_w, sizeof(float)), (void **)&wt);
+  if (s == VAR_OK) s = var_calloc(be->ctx, total ? total : 1, sizeof(float), (void **)&j.scratch);
+  if (s != VAR_OK) {
+    var_free(wt);
+    return s;
+  }
+  pw[0] = w;
+  pw[1] = wt;
+  pw[2] = d;
+  var_parallel_for(pool, d->c_out, 8, tap_relayout, (void *)pw);
+  j.wt = wt;
+  var_cpu_blas_single_thread();
+  var_parallel_for(pool, (int64_t)d->batch * j.n_tiles, 1, tap_tasks, &j);
+  var_free(j.scratch);
+  var_free(wt);
+  return VAR_OK;
+}
+#endif
+
+/* Which convolution: VAR_CONV=direct|gemm|taps, else im2col + SGEMM when the build
  * has a BLAS (its kernel beats ours by 10-15% here), the direct AVX2 kernel when
  * it has none (the portable SGEMM is far slower), im2col + SGEMM otherwise. */
 static int conv_direct(void)
 {
   const char *mode = getenv("VAR_CONV");
   if (!use_avx2()) return 0;
+  if (mode && !strcmp(mode, "taps")) return 0;
   if (mode && !strcmp(mode, "direct")) return 1;
   if (mode && !strcmp(mode, "gemm")) return 0;
 #ifdef VAR_HAVE_CBLAS
@@ -241,6 +386,25 @@ static int conv_direct(void)
 #else
   return 1;
 #endif
+}
+
+#ifdef VAR_HAVE_CBLAS
+/* The shifted-GEMM path: 1 for large stride-1 maps (the default), 2 for every
+ * stride-1 kxk convolution (VAR_CONV=taps, for the tests), 0 with VAR_CONV=gemm. */
+static int conv_taps(void)
+{
+  const char *mode = getenv("VAR_CONV");
+  if (mode && !strcmp(mode, "taps")) return 2;
+  return !(mode && !strcmp(mode, "gemm"));
+}
+#endif
+
+const char *var_cpu_conv_name(void)
+{
+#ifdef VAR_HAVE_CBLAS
+  if (!conv_direct() && conv_taps()) return "shifted-gemm+im2col";
+#endif
+  return conv_direct() ? "direct-avx2" : "im2col+gemm";
 }
 
 var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
@@ -252,6 +416,10 @@ var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
 #if CONV_X86
   if (conv_direct())
     return var_conv2d_avx2(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
+#endif
+#ifdef VAR_HAVE_CBLAS
+  if (conv_taps() && conv_taps_fits(d, conv_taps() == 2))
+    return conv2d_taps(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
 #endif
   return conv2d_gemm(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
 }

@@ -1,7 +1,7 @@
 /* cpu_gemm.c — SGEMM for the CPU backend: CBLAS (OpenBLAS) when the build has
  * it, otherwise a portable cache-blocked kernel.  Both are deterministic: every
  * element of C is summed over k in the same order whatever the thread count. */
-#include "cpu_ops.h"
+#include "cpu_conv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,7 @@ typedef struct {
   float *C;
   int ldc;
   int tiles_n;
+  int avx2;
 } gemm_job;
 
 /* A(i,k) and B(k,j) through the transposition flags. */
@@ -35,6 +36,44 @@ static inline float b_at(const gemm_job *j, int k, int n)
 {
   return j->trans_b ? j->B[(size_t)n * j->ldb + k] : j->B[(size_t)k * j->ldb + n];
 }
+
+#if VAR_CONV_X86
+#include <immintrin.h>
+
+/* c[4 x 16] (rows ldc apart) += sum_k a[r * KC + k] * b[k * NC + 0..15]: the
+ * block's sum in registers, then one addition to C. */
+VAR_CONV_AVX2 static void kern_4x16(int kc, const float *a, const float *b, float *c, int ldc)
+{
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  int k;
+  for (k = 0; k < kc; k++, b += NC) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 x = _mm256_broadcast_ss(a + k);
+    c00 = _mm256_fmadd_ps(x, b0, c00);
+    c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + KC + k);
+    c10 = _mm256_fmadd_ps(x, b0, c10);
+    c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2 * KC + k);
+    c20 = _mm256_fmadd_ps(x, b0, c20);
+    c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + 3 * KC + k);
+    c30 = _mm256_fmadd_ps(x, b0, c30);
+    c31 = _mm256_fmadd_ps(x, b1, c31);
+  }
+  _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), c00));
+  _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), c01));
+  c += ldc;
+  _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), c10));
+  _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), c11));
+  c += ldc;
+  _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), c20));
+  _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), c21));
+  c += ldc;
+  _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), c30));
+  _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), c31));
+}
+#endif
 
 static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
 {
@@ -57,7 +96,27 @@ static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
         else
           for (n = 0; n < nc; n++) pb[(size_t)k * NC + n] = b_at(j, k0 + k, n0 + n);
       }
-      for (i = 0; i < mc; i++) {
+      i = 0;
+#if VAR_CONV_X86
+      /* whole 4 x 16 blocks with AVX2 + FMA; the rows and columns left over below */
+      if (j->avx2 && nc >= 16) {
+        const int nb = nc / 16 * 16;
+        for (; i + 4 <= mc; i += 4)
+          for (n = 0; n < nb; n += 16)
+            kern_4x16(kc, pa + i * KC, pb + n, j->C + (size_t)(i0 + i) * j->ldc + n0 + n, j->ldc);
+        for (k = 0; k < i; k++) {
+          float *c = j->C + (size_t)(i0 + k) * j->ldc + n0;
+          const float *ar = pa + k * KC;
+          int kk;
+          for (n = nb; n < nc; n++) {
+            float acc = 0.0f;
+            for (kk = 0; kk < kc; kk++) acc += ar[kk] * pb[(size_t)kk * NC + n];
+            c[n] += acc;
+          }
+        }
+      }
+#endif
+      for (; i < mc; i++) {
         float *c = j->C + (size_t)(i0 + i) * j->ldc + n0;
         const float *ar = pa + i * KC;
         for (k = 0; k < kc; k++) {
@@ -95,6 +154,8 @@ static void blas_single_thread(void)
   openblas_set_num_threads(1);
 #endif
 }
+
+void var_cpu_blas_single_thread(void) { pthread_once(&blas_once, blas_single_thread); }
 
 typedef struct {
   int trans_a, trans_b, M, N, K, chunk, split_n;
@@ -138,9 +199,9 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
       for (n = 0; n < N; n++) C[(size_t)i * ldc + n] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + n];
     return VAR_OK;
   }
-  pthread_once(&blas_once, blas_single_thread);
+  var_cpu_blas_single_thread();
   {
-    /* chunks of 128-256 columns (or rows when the product is narrow): enough work
+    /* chunks of 256-512 columns (or 64 rows when the product is narrow): enough work
      * per call to amortise the BLAS's packing, enough calls to share out */
     blas_job j;
     int64_t chunks;
@@ -157,7 +218,9 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     j.ldb = ldb;
     j.C = C;
     j.ldc = ldc;
-    j.split_n = N >= 256 || N >= M;
+    /* split the longer side unless that gives fewer than 4 chunks (a 640 x 256
+     * product at 16 x 16 pixels is one chunk of columns, which left one thread idle) */
+    j.split_n = N >= 1024 || (M < 256 && (N >= 256 || N >= M));
     j.chunk = j.split_n ? (N >= 4096 ? 512 : 256) : 64;
     chunks = ((j.split_n ? N : M) + j.chunk - 1) / j.chunk;
     var_parallel_for(pool, chunks, 1, blas_chunks, &j);
@@ -187,6 +250,11 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     j.C = C;
     j.ldc = ldc;
     j.tiles_n = (N + NC - 1) / NC;
+#if VAR_CONV_X86
+    j.avx2 = var_conv_use_avx2();
+#else
+    j.avx2 = 0;
+#endif
     var_parallel_for(pool, (int64_t)((M + MC - 1) / MC) * j.tiles_n, 1, gemm_tile, &j);
     return VAR_OK;
   }

@@ -21,8 +21,14 @@ static inline var_pool *cpu_pool(var_backend *be) { return be->ctx->pool; }
 /* cpu_gemm.c: C = alpha op(A) op(B) + beta C on host pointers (threaded). */
 var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N, int K, float alpha,
                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+#ifdef VAR_HAVE_CBLAS
+/* Makes the BLAS single-threaded (once): it runs inside our pool's tasks. */
+void var_cpu_blas_single_thread(void);
+#endif
 /* Name of the GEMM in use ("openblas", "portable avx2", ...). */
 const char *var_cpu_gemm_name(void);
+/* Which convolution the CPU backend runs: "direct-avx2" or "im2col+gemm" ($VAR_CONV, the build, the CPU). */
+const char *var_cpu_conv_name(void);
 
 var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
                     int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc);

@@ -4,10 +4,15 @@
 
 #include <stddef.h>
 
+#include "var.h"
+
 /* `var-bench gen`: one class-conditional generation (bench_gen.c). */
 int bench_gen_main(int argc, char **argv);
 /* `var-bench backends`: CPU vs OpenCL backend, stage by stage (bench_opencl.c). */
 int bench_opencl_main(int argc, char **argv);
+
+/* `var-bench vae`: VQ-VAE encode and decode of one 256-px image (bench_vae.c). */
+int bench_vae_main(int argc, char **argv);
 
 /* Wall-clock seconds (monotonic). */
 double bench_now(void);
@@ -17,5 +22,17 @@ double bench_cpu_seconds(void);
 size_t bench_peak_rss(void);
 /* Current resident set size in bytes (VmRSS), 0 if unknown. */
 size_t bench_rss(void);
+
+/* This machine's SGEMM rate right now (bench_rate.c): GFLOP/s in wall time
+ * (best of 4 runs) and GFLOP per CPU-second (over all runs, which being
+ * descheduled on a shared machine does not distort). */
+typedef struct {
+  double wall, cpu;
+} bench_gemm_rate;
+/* var_cpu_sgemm on 512x4096x1024 and 1024^3, the better of the two. */
+bench_gemm_rate bench_machine_rate(var_ctx *ctx);
+/* A 1024 -> 1024 channel 1x1 convolution on 32x32 pixels (a 1024^3 GEMM) through
+ * the backend's conv2d: the kernel the VQ-VAE runs on. */
+bench_gemm_rate bench_conv_gemm_rate(var_ctx *ctx);
 
 #endif

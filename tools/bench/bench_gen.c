@@ -92,47 +92,6 @@ static int parse(int argc, char **argv, gen_opts *o)
   return 0;
 }
 
-/* SGEMM rate of C[M,N] = A[M,K] B[N,K]^T (the shape of our linear layers) through
- * var_cpu_sgemm: best of a few runs in wall time, and per CPU-second over all of
- * them (which being descheduled on a shared machine does not distort). */
-typedef struct {
-  double wall, cpu;    /* GFLOP/s, GFLOP per CPU-second */
-} gemm_rate;
-
-static gemm_rate sgemm_rate(var_ctx *ctx, int M, int N, int K)
-{
-  float *a = malloc(sizeof(float) * (size_t)M * K), *b = malloc(sizeof(float) * (size_t)N * K);
-  float *c = malloc(sizeof(float) * (size_t)M * N);
-  gemm_rate g = { 0, 0 };
-  double c0, flops = 2.0 * M * N * K;
-  size_t i;
-  int r;
-  if (a && b && c) {
-    for (i = 0; i < (size_t)M * K; i++) a[i] = (float)(i % 7) * 0.1f;
-    for (i = 0; i < (size_t)N * K; i++) b[i] = (float)(i % 5) * 0.1f;
-    c0 = bench_cpu_seconds();
-    for (r = 0; r < 4; r++) {
-      double t0 = bench_now();
-      var_cpu_sgemm(ctx->pool, 0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c, N);
-      if (flops / (bench_now() - t0) / 1e9 > g.wall) g.wall = flops / (bench_now() - t0) / 1e9;
-    }
-    g.cpu = 4 * flops / (bench_cpu_seconds() - c0) / 1e9;
-  }
-  free(a);
-  free(b);
-  free(c);
-  return g;
-}
-
-/* The better of two shapes, as the machine's rate right now. */
-static gemm_rate machine_rate(var_ctx *ctx)
-{
-  gemm_rate a = sgemm_rate(ctx, 512, 4096, 1024), b = sgemm_rate(ctx, 1024, 1024, 1024);
-  if (b.wall > a.wall) a.wall = b.wall;
-  if (b.cpu > a.cpu) a.cpu = b.cpu;
-  return a;
-}
-
 typedef struct {
   double t0, t_scales, cpu_scales;   /* start, wall and CPU time of the last report of a scale */
 } timing;
@@ -210,7 +169,7 @@ int bench_gen_main(int argc, char **argv)
   char dir[512], var_file[600], vae_file[600];
   double t, t_load_tf, t_load_vae = 0, macs = 0, best_tf = 0, best_dec = 0, cold_tf = 0, cold_dec = 0;
   double best_ratio = 0, best_cpu_ratio = 0, best_rate = 0;
-  gemm_rate rate;
+  bench_gemm_rate rate;
   size_t peak_be = 0, weights_bytes;
   int made_dir = 0, si, r, rc = 1;
   var_status s;
@@ -255,7 +214,7 @@ int bench_gen_main(int argc, char **argv)
     fprintf(stderr, "var-bench gen: %s\n", var_last_init_error());
     goto out;
   }
-  rate = machine_rate(ctx);
+  rate = bench_machine_rate(ctx);
   printf("threads %d, GEMM %s: SGEMM %.1f GFLOP/s wall, %.1f GFLOP per CPU-second (512x4096x1024, 1024^3)\n",
          var_ctx_n_threads(ctx), var_cpu_gemm_name(), rate.wall, rate.cpu);
   t = bench_now();
@@ -282,7 +241,7 @@ int bench_gen_main(int argc, char **argv)
    * only ratios taken close together in time mean anything. */
   for (r = 0; r < o.runs; r++) {
     double t_tf, t_dec = 0, c0, cpu_tf, floor, ratio, cpu_ratio;
-    gemm_rate before = machine_rate(ctx), after;
+    bench_gemm_rate before = bench_machine_rate(ctx), after;
     c0 = bench_cpu_seconds();
     if (o.tf_only) {
       t = bench_now();
@@ -309,7 +268,7 @@ int bench_gen_main(int argc, char **argv)
       fprintf(stderr, "var-bench gen: %s\n", var_ctx_last_error(ctx));
       goto out;
     }
-    after = machine_rate(ctx);
+    after = bench_machine_rate(ctx);
     rate.wall = 0.5 * (before.wall + after.wall);
     rate.cpu = 0.5 * (before.cpu + after.cpu);
     floor = 2 * macs / (rate.wall * 1e9);
