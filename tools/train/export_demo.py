@@ -28,6 +28,7 @@ EXPORT_DTYPE = torch.float16
 REF_SEEDS = [data.EVAL_SEED_BASE + 777, data.EVAL_SEED_BASE + 778]
 REF_CLASSES = [0, 3]            # stripes, rings
 TF_LABELS = [3, VAR_CFG['num_classes']]   # one conditional, one unconditional row
+EXAMPLE = (0, data.EVAL_SEED_BASE + 4242, (10, 10, 12))   # stripes; 12x12 hole at (y, x) = (10, 10)
 
 
 def shipped_state(path):
@@ -124,6 +125,17 @@ def main():
         torch.save(sd, dst)
         files[which] = (dst, sd)
         print(which, dst, os.path.getsize(dst), 'bytes')
+
+    # the bundled example (a held-out image) and its mask, for scripts/run-demo.sh and the README
+    from PIL import Image
+    ex = data.render(EXAMPLE[0], EXAMPLE[1]).transpose(1, 2, 0)
+    Image.fromarray((np.clip(ex, 0, 1) * 255 + 0.5).astype(np.uint8)).save(os.path.join(mdir, 'example.png'))
+    mask = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    y, x, s = EXAMPLE[2]
+    mask[y:y + s, x:x + s] = 255
+    Image.fromarray(mask).save(os.path.join(mdir, 'mask.png'))
+    with open(os.path.join(mdir, 'classes.txt'), 'w') as fp:
+        fp.write(''.join(f'{i} {n}\n' for i, n in enumerate(data.CLASSES)))
 
     # the references run on exactly the shipped weights (float16 values, computed in float32)
     vae32 = VQVAE(patch_nums=PATCH_NUMS, **VAE_CFG)

@@ -4,6 +4,8 @@ Loss: L1 + MSE reconstruction on [-1, 1] images, plus the multi-scale VQ loss (c
 commitment, averaged over scales, straight-through estimator).  Codes unused for `--restart-every`
 steps are re-seeded from recent encoder residuals so the small codebook stays in use.
 Fresh images every step (seeds counting up from 0), so there is no over-fitting to a fixed set.
+The first --crop-frac of the time trains on random 16x16 crops (config.CROP) quantised with the
+4x4-latent schedule (1,2,3,4); the rest on whole 32x32 images with the real schedule.
 
 Usage: python3 train_vae.py --out DIR [--minutes 13] [--threads 2]
 Writes DIR/vae_demo.pth (released layout: bare state dict) and DIR/vae_log.json.
@@ -19,7 +21,8 @@ import torch.nn.functional as F
 
 import data
 from var_model import VQVAE
-from config import VAE_CFG, PATCH_NUMS
+from config import VAE_CFG, PATCH_NUMS, CROP, CROP_PATCH_NUMS
+from var_model import phi_index_table
 
 
 def main():
@@ -27,10 +30,11 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--minutes', type=float, default=13.0)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--batch', type=int, default=32)
+    ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--restart-every', type=int, default=40)
     ap.add_argument('--max-steps', type=int, default=10 ** 9)
+    ap.add_argument('--crop-frac', type=float, default=0.75, help='share of the time budget spent on crops')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -56,6 +60,11 @@ def main():
         labels = np.arange(seed, seed + args.batch) % len(data.CLASSES)
         x = torch.from_numpy(data.make_batch(labels, range(seed, seed + args.batch))) * 2 - 1
         seed += args.batch
+        cropping = frac < args.crop_frac
+        set_schedule(q, CROP_PATCH_NUMS if cropping else PATCH_NUMS)
+        if cropping:
+            oy, ox = np.random.default_rng(seed).integers(0, x.shape[-1] - CROP + 1, 2)
+            x = x[:, :, oy:oy + CROP, ox:ox + CROP].contiguous()
         rec, vq_loss, _, h, f = vae(x)
         l1 = (rec - x).abs().mean()
         mse = F.mse_loss(rec, x)
@@ -73,7 +82,7 @@ def main():
             used = None
         with torch.no_grad():
             psnr = -10 * math.log10(max(F.mse_loss((rec.clamp(-1, 1) + 1) / 2, (x + 1) / 2).item(), 1e-12))
-        cur = dict(step=step, t=round(time.time() - t0, 1), lr=lr, l1=l1.item(), mse=mse.item(),
+        cur = dict(step=step, t=round(time.time() - t0, 1), crop=int(cropping), lr=lr, l1=l1.item(), mse=mse.item(),
                    vq=vq_loss.item(), psnr=psnr)
         ema = cur if ema is None else {k: (0.95 * ema[k] + 0.05 * v if k in ('l1', 'mse', 'vq', 'psnr') else v)
                                        for k, v in cur.items()}
@@ -84,10 +93,16 @@ def main():
             log.append(dict(ema))
         if step % 500 == 0:
             torch.save(vae.state_dict(), f'{args.out}/vae_demo.pth')
+    set_schedule(q, PATCH_NUMS)
     torch.save(vae.state_dict(), f'{args.out}/vae_demo.pth')
     json.dump(dict(steps=step, images=seed, seconds=time.time() - t0, final=ema, log=log, args=vars(args)),
               open(f'{args.out}/vae_log.json', 'w'), indent=1)
     print('done', step, 'steps', round(time.time() - t0), 's', flush=True)
+
+
+def set_schedule(q, patch_nums):
+    q.patch_nums = tuple(patch_nums)
+    q.phi_idx = phi_index_table(len(patch_nums), len(q.quant_resi.qresi_ls))
 
 
 @torch.no_grad()

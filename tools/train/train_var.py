@@ -44,12 +44,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vae', required=True)
     ap.add_argument('--out', required=True)
-    ap.add_argument('--minutes', type=float, default=25.0)
+    ap.add_argument('--minutes', type=float, default=22.0)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--max-steps', type=int, default=10 ** 9)
-    ap.add_argument('--pool', type=int, default=12000,
+    ap.add_argument('--log-every', type=int, default=25)
+    ap.add_argument('--pool', type=int, default=6000,
                     help='distinct training images; encoding them is a large part of the cost on 2 cores')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -107,7 +108,7 @@ def main():
         step += 1
         cur = dict(step=step, t=round(time.time() - t0, 1), lr=lr, loss=loss.item())
         ema = cur if ema is None else dict(cur, loss=0.95 * ema['loss'] + 0.05 * cur['loss'])
-        if step % 25 == 0:
+        if step % args.log_every == 0:
             rec = dict(ema)
             rec.update(heldout(var, h_lab, h_in, h_tok, begins))
             print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in rec.items()}), flush=True)
