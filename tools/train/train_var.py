@@ -50,6 +50,9 @@ def main():
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--max-steps', type=int, default=10 ** 9)
     ap.add_argument('--log-every', type=int, default=25)
+    ap.add_argument('--init', help='continue from this var_demo.pth (a second stage with its own schedule)')
+    ap.add_argument('--seed-base', type=int, default=TRAIN_SEED_BASE)
+    ap.add_argument('--warmup', type=int, default=150)
     ap.add_argument('--pool', type=int, default=6000,
                     help='distinct training images; encoding them is a large part of the cost on 2 cores')
     args = ap.parse_args()
@@ -60,6 +63,8 @@ def main():
     for p in vae.parameters():
         p.requires_grad_(False)
     var = VAR(patch_nums=PATCH_NUMS, **VAR_CFG)
+    if args.init:
+        var.load_state_dict(torch.load(args.init))
     ncls = VAR_CFG['num_classes']
     decay = [p for n, p in var.named_parameters() if p.ndim >= 2 and 'pos' not in n and 'emb' not in n]
     other = [p for n, p in var.named_parameters() if not (p.ndim >= 2 and 'pos' not in n and 'emb' not in n)]
@@ -72,7 +77,7 @@ def main():
 
     budget = args.minutes * 60
     t0 = time.time()
-    step, seed, log, ema = 0, TRAIN_SEED_BASE, [], None
+    step, seed, log, ema = 0, args.seed_base, [], None
     pool_tok, pool_lab = [], []
     begins = np.cumsum([0] + [p * p for p in PATCH_NUMS])
     while step < args.max_steps:
@@ -80,17 +85,17 @@ def main():
         if el > budget:
             break
         frac = el / budget
-        lr = args.lr * min(1.0, (step + 1) / 150) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g['lr'] = lr
-        if seed - TRAIN_SEED_BASE < args.pool:
+        if seed - args.seed_base < args.pool:
             # first pass: encode fresh images and keep their tokens
             labels = np.random.default_rng(seed).integers(0, ncls, args.batch)
             tok, x_in = batch_tokens(vae, labels, range(seed, seed + args.batch))
             seed += args.batch
             pool_tok.append(tok)
             pool_lab.append(labels)
-            if seed - TRAIN_SEED_BASE >= args.pool:
+            if seed - args.seed_base >= args.pool:
                 pool_tok, pool_lab = torch.cat(pool_tok), np.concatenate(pool_lab)
         else:
             # later passes: random batches of the stored token pyramids
@@ -117,7 +122,7 @@ def main():
             torch.save(var.state_dict(), f'{args.out}/var_demo.pth')
     torch.save(var.state_dict(), f'{args.out}/var_demo.pth')
     final = heldout(var, h_lab, h_in, h_tok, begins)
-    json.dump(dict(steps=step, distinct_images=seed - TRAIN_SEED_BASE, samples=step * args.batch, seconds=time.time() - t0, final_train_loss=ema['loss'],
+    json.dump(dict(steps=step, distinct_images=seed - args.seed_base, samples=step * args.batch, seconds=time.time() - t0, final_train_loss=ema['loss'],
                    final_heldout=final, log=log, args=vars(args)), open(f'{args.out}/var_log.json', 'w'), indent=1)
     print('done', step, 'steps', round(time.time() - t0), 's', json.dumps(final), flush=True)
 
