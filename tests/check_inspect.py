@@ -54,7 +54,7 @@ def expected(manifest, which):
         "heads": str(v["num_heads"]), "head_dim": str(d["head_dim"]), "mlp_hidden": str(d["mlp_hidden"]),
         "vocab_size": str(d["V"]), "z_channels": str(d["Cvae"]), "num_classes": str(v["num_classes"]),
         "shared_aln": "yes" if v["shared_aln"] else "no", "patch_nums": ",".join(map(str, cfg["patch_nums"])),
-        "tokens": str(cfg["L"]), "image_size": f"{cfg['image_size']} (with a /16 VQ-VAE)"})
+        "tokens": str(cfg["L"]), "image_size": f"{cfg['image_size']} (with a /16 VQ-VAE as released; {cfg['image_size'] // 16} x the VQ-VAE's downsampling in general)"})
 
 
 def main():

@@ -56,7 +56,8 @@ static int print_transformer(var_checkpoint *ck, var_ctx *ctx, const var_schedul
          c.num_classes, c.shared_aln ? "yes" : "no");
   printf("patch_nums: ");
   for (i = 0; i < c.schedule.n_scales; i++) printf("%s%d", i ? "," : "", c.schedule.pn[i]);
-  printf("\ntokens: %d\nimage_size: %d (with a /16 VQ-VAE)\n", c.n_tokens, 16 * c.schedule.pn[c.schedule.n_scales - 1]);
+  printf("\ntokens: %d\nimage_size: %d (with a /16 VQ-VAE as released; %d x the VQ-VAE's downsampling in general)\n",
+         c.n_tokens, 16 * c.schedule.pn[c.schedule.n_scales - 1], c.schedule.pn[c.schedule.n_scales - 1]);
   printf("parameters: %lld\n", (long long)c.n_params);
   return 0;
 }
