@@ -77,75 +77,13 @@ def load_state_dict(path, torch):
 
 
 # ---- the model (var-spec §2-§3) --------------------------------------------------
+# The PyTorch VQ-VAE is the one the demo model is trained with (tools/train/var_model.py, written from
+# var-spec, not upstream's code): one implementation of the reference in the project.
 
-def build_model(torch, sd):
-    nn = torch.nn
-    F = torch.nn.functional
+def build_model(torch, sd, pn):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'train'))
+    import var_model
 
-    def norm(c):
-        return nn.GroupNorm(32, c, eps=1e-6, affine=True)
-
-    class ResnetBlock(nn.Module):
-        def __init__(self, ci, co):
-            super().__init__()
-            self.norm1, self.conv1 = norm(ci), nn.Conv2d(ci, co, 3, 1, 1)
-            self.norm2, self.conv2 = norm(co), nn.Conv2d(co, co, 3, 1, 1)
-            self.nin_shortcut = nn.Conv2d(ci, co, 1) if ci != co else None
-
-        def forward(self, x):
-            h = self.conv1(F.silu(self.norm1(x)))
-            h = self.conv2(F.silu(self.norm2(h)))
-            return (self.nin_shortcut(x) if self.nin_shortcut is not None else x) + h
-
-    class AttnBlock(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.c = c
-            self.norm, self.qkv, self.proj_out = norm(c), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
-
-        def forward(self, x):
-            B, C, H, W = x.shape
-            q, k, v = self.qkv(self.norm(x)).reshape(B, 3, C, H * W).unbind(1)
-            a = torch.bmm(q.transpose(1, 2), k).mul_(C ** -0.5).softmax(dim=2)   # [B, N(i), N(j)]
-            o = torch.bmm(v, a.transpose(1, 2)).reshape(B, C, H, W)              # o[c, i] = sum_j v[c, j] a[i, j]
-            return x + self.proj_out(o)
-
-    class Resample(nn.Module):
-        def __init__(self, c, up):
-            super().__init__()
-            self.up = up
-            self.conv = nn.Conv2d(c, c, 3, 1, 1) if up else nn.Conv2d(c, c, 3, 2, 0)
-
-        def forward(self, x):
-            if self.up:
-                return self.conv(F.interpolate(x, scale_factor=2.0, mode='nearest'))
-            return self.conv(F.pad(x, (0, 1, 0, 1)))
-
-    class Level(nn.Module):
-        def __init__(self, ci, co, n_blocks, attn, resample, up):
-            super().__init__()
-            self.block = nn.ModuleList([ResnetBlock(ci if j == 0 else co, co) for j in range(n_blocks)])
-            self.attn = nn.ModuleList([AttnBlock(co) for _ in range(n_blocks)]) if attn else nn.ModuleList()
-            self.resample = ('upsample' if up else 'downsample') if resample else None
-            if resample:
-                setattr(self, self.resample, Resample(co, up))
-
-        def forward(self, x):
-            for j, b in enumerate(self.block):
-                x = b(x)
-                if len(self.attn):
-                    x = self.attn[j](x)
-            return getattr(self, self.resample)(x) if self.resample else x
-
-    class Mid(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.block_1, self.attn_1, self.block_2 = ResnetBlock(c, c), AttnBlock(c), ResnetBlock(c, c)
-
-        def forward(self, x):
-            return self.block_2(self.attn_1(self.block_1(x)))
-
-    # configuration from the shapes (var-spec §7.2)
     ch = sd['encoder.conv_in.weight'].shape[0]
     cv = sd['quant_conv.weight'].shape[0]
     vocab = sd['quantize.embedding.weight'].shape[0]
@@ -153,110 +91,12 @@ def build_model(torch, sd):
     mult = [sd['encoder.down.%d.block.0.conv1.weight' % i].shape[0] // ch for i in range(n_levels)]
     n_res = 1 + max(int(k.split('.')[4]) for k in sd if k.startswith('encoder.down.0.block.'))
     n_phi = 1 + max(int(k.split('.')[3]) for k in sd if k.startswith('quantize.quant_resi.qresi_ls.'))
-
-    class Encoder(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv_in = nn.Conv2d(3, ch, 3, 1, 1)
-            self.down = nn.ModuleList()
-            c = ch
-            for i in range(n_levels):
-                self.down.append(Level(c, ch * mult[i], n_res, i == n_levels - 1, i < n_levels - 1, False))
-                c = ch * mult[i]
-            self.mid = Mid(c)
-            self.norm_out, self.conv_out = norm(c), nn.Conv2d(c, cv, 3, 1, 1)
-
-        def forward(self, x):
-            x = self.conv_in(x)
-            for lv in self.down:
-                x = lv(x)
-            return self.conv_out(F.silu(self.norm_out(self.mid(x))))
-
-    class Decoder(nn.Module):
-        def __init__(self):
-            super().__init__()
-            c = ch * mult[-1]
-            self.conv_in = nn.Conv2d(cv, c, 3, 1, 1)
-            self.mid = Mid(c)
-            levels = [None] * n_levels
-            for i in reversed(range(n_levels)):
-                levels[i] = Level(c, ch * mult[i], n_res + 1, i == n_levels - 1, i > 0, True)
-                c = ch * mult[i]
-            self.up = nn.ModuleList(levels)
-            self.norm_out, self.conv_out = norm(c), nn.Conv2d(c, 3, 3, 1, 1)
-
-        def forward(self, x):
-            x = self.mid(self.conv_in(x))
-            for lv in reversed(self.up):
-                x = lv(x)
-            return self.conv_out(F.silu(self.norm_out(x)))
-
-    class QuantResi(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.qresi_ls = nn.ModuleList([nn.Conv2d(cv, cv, 3, 1, 1) for _ in range(n_phi)])
-
-    class Quantize(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab, cv)
-            self.quant_resi = QuantResi()
-
-    class VQVAE(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder, self.decoder = Encoder(), Decoder()
-            self.quantize = Quantize()
-            self.quant_conv, self.post_quant_conv = nn.Conv2d(cv, cv, 3, 1, 1), nn.Conv2d(cv, cv, 3, 1, 1)
-
-        def phi_index(self, si, S):
-            """var-spec §3.5: nearest tick of linspace(1/(3K), 1-1/(3K), K) to si/(S-1), first on ties."""
-            K = n_phi
-            start, stop = (1 / (3 * K), 1 - 1 / (3 * K)) if K == 4 else (1 / (2 * K), 1 - 1 / (2 * K))
-            ticks = np.linspace(start, stop, K)
-            return int(np.argmin(np.abs(ticks - si / (S - 1))))
-
-        def phi(self, h, si, S):
-            conv = self.quantize.quant_resi.qresi_ls[self.phi_index(si, S)]
-            return h.mul(0.5) + conv(h).mul_(0.5)
-
-        def img_to_tokens(self, img, pn):
-            f = self.quant_conv(self.encoder(img))
-            B, C, H, W = f.shape
-            E = self.quantize.embedding.weight
-            e_sq = E.square().sum(dim=1)
-            f_rest, f_hat, tokens = f.clone(), torch.zeros_like(f), []
-            for si, p in enumerate(pn):
-                last = si == len(pn) - 1
-                z = f_rest if last else F.interpolate(f_rest, size=(p, p), mode='area')
-                z = z.permute(0, 2, 3, 1).reshape(-1, C)
-                d = (z.square().sum(dim=1, keepdim=True) + e_sq).addmm_(z, E.T, alpha=-2, beta=1)   # ‖z‖²+‖e‖²−2z·e
-                idx = d.argmin(dim=1)
-                tokens.append(idx.view(B, p * p))
-                h = E[idx].view(B, p, p, C).permute(0, 3, 1, 2)
-                if not last:
-                    h = F.interpolate(h, size=(H, W), mode='bicubic')
-                q = self.phi(h, si, len(pn))
-                f_hat.add_(q)
-                f_rest.sub_(q)
-            return torch.cat(tokens, dim=1)
-
-        def tokens_to_img(self, tokens, pn):
-            E = self.quantize.embedding.weight
-            B, H = tokens.shape[0], pn[-1]
-            f_hat, o = torch.zeros(B, E.shape[1], H, H), 0
-            for si, p in enumerate(pn):
-                h = E[tokens[:, o:o + p * p]].view(B, p, p, -1).permute(0, 3, 1, 2)
-                o += p * p
-                if si < len(pn) - 1:
-                    h = F.interpolate(h, size=(H, H), mode='bicubic')
-                f_hat.add_(self.phi(h, si, len(pn)))
-            return self.decoder(self.post_quant_conv(f_hat)).clamp_(-1, 1).add_(1).mul_(0.5)
-
-    m = VQVAE()
-    want = dict(m.state_dict())
+    if n_phi != 4:
+        raise ValueError('%d phi convolutions; the released layout (and var_model.py) has 4' % n_phi)
+    m = var_model.VQVAE(vocab=vocab, cv=cv, ch=ch, ch_mult=tuple(mult), num_res_blocks=n_res, patch_nums=pn)
     sd = dict(sd)
-    sd.pop('quantize.ema_vocab_hit_SV', None)   # a statistics buffer, unused at inference (var-spec §7.2)
+    sd.setdefault('quantize.ema_vocab_hit_SV', m.quantize.ema_vocab_hit_SV)   # statistics only (var-spec §7.2)
+    want = m.state_dict()
     missing, extra = sorted(set(want) - set(sd)), sorted(set(sd) - set(want))
     if missing or extra:
         raise ValueError('checkpoint does not fit: missing %s, unexpected %s' % (missing[:5], extra[:5]))
@@ -264,7 +104,19 @@ def build_model(torch, sd):
         if tuple(v.shape) != tuple(want[k].shape):
             raise ValueError('%s: shape %s, expected %s' % (k, tuple(v.shape), tuple(want[k].shape)))
     m.load_state_dict(sd, strict=True)
-    return m.eval(), dict(ch=ch, mult=mult, n_res=n_res, cv=cv, vocab=vocab, n_phi=n_phi)
+    m.eval()
+
+    def img_to_tokens(img):
+        return torch.cat(m.img_to_tokens(img), dim=1)
+
+    def tokens_to_img(tokens):
+        o, per_scale = 0, []
+        for p in pn:
+            per_scale.append(tokens[:, o:o + p * p])
+            o += p * p
+        return m.tokens_to_img(per_scale)
+
+    return img_to_tokens, tokens_to_img, dict(ch=ch, mult=mult, n_res=n_res, cv=cv, vocab=vocab, n_phi=n_phi)
 
 
 def make_image(side):
@@ -327,7 +179,7 @@ def main():
             vae_path = os.path.join(tmp, 'vae_ch160v4096z32.safetensors')
         rss0 = rss_mib()
         t = time.perf_counter()
-        model, cfg = build_model(torch, load_state_dict(vae_path, torch))
+        img_to_tokens, tokens_to_img, cfg = build_model(torch, load_state_dict(vae_path, torch), pn)
         t_load = time.perf_counter() - t
         print('PyTorch %s, %d threads (%s); VQ-VAE %s; load %.2f s; RSS after load %.0f MiB (%.0f before)'
               % (torch.__version__, torch.get_num_threads(),
@@ -341,9 +193,9 @@ def main():
             with torch.inference_mode():
                 for _ in range(a.runs):
                     t0 = time.perf_counter()
-                    tok = model.img_to_tokens(img, pn)
+                    tok = img_to_tokens(img)
                     t1 = time.perf_counter()
-                    model.tokens_to_img(tok, pn)
+                    tokens_to_img(tok)
                     t2 = time.perf_counter()
                     enc.append(t1 - t0)
                     dec.append(t2 - t1)
@@ -408,8 +260,8 @@ def main():
             lib_tok = np.fromfile(os.path.join(dump, 'tokens.i32'), dtype=np.int32)
             lib_dec = np.fromfile(os.path.join(dump, 'decoded.f32'), dtype=np.float32)
             with torch.inference_mode():
-                tok = model.img_to_tokens(torch.from_numpy(lib_img.reshape(1, 3, a.size, a.size)), pn)
-                dec = model.tokens_to_img(torch.from_numpy(lib_tok.astype(np.int64))[None], pn)
+                tok = img_to_tokens(torch.from_numpy(lib_img.reshape(1, 3, a.size, a.size)))
+                dec = tokens_to_img(torch.from_numpy(lib_tok.astype(np.int64))[None])
             agree = (tok.numpy().ravel() == lib_tok).mean()
             diff = np.abs(dec.numpy().ravel() - lib_dec)
             print('check: input images equal: %s; tokens agree at %.1f%% of %d positions (near-ties may flip and '
