@@ -2,13 +2,106 @@
  * the training code's own PyTorch implementation (tools/train/export_demo.py):
  * the same golden stages as the random-weight sets, on weights that learned
  * something, so trained activations (larger, more structured) are covered too. */
+#define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "test_support.h"
+#include "var.h"
 
 #define DEMO_DIR VAR_TEST_DATA "/demo"
+#define DEMO_MODEL VAR_TEST_DATA "/../../models/demo"
 
 static void test_demo_checkpoints(void) { assert_golden_stage(DEMO_DIR, "checkpoints", 2); }
 static void test_demo_vae(void) { assert_golden_stage(DEMO_DIR, "vae", 9); }
 static void test_demo_tf(void) { assert_golden_stage(DEMO_DIR, "tf", 7); }
+
+static var_model *load(var_ctx *ctx, const char *dir)
+{
+  var_model *m = NULL;
+  var_status st = var_model_load_dir(ctx, dir, NULL, &m);
+  if (st != VAR_OK) fprintf(stderr, "%s: %s\n", dir, var_ctx_last_error(ctx));
+  CU_ASSERT_EQUAL_FATAL(st, VAR_OK);
+  return m;
+}
+
+/* classes.txt beside the shipped model names its six classes */
+static void test_demo_class_names(void)
+{
+  static const char *const want[] = { "stripes", "checkerboard", "gradient", "rings", "dots", "blob" };
+  var_ctx *ctx = NULL;
+  var_model *m;
+  int i;
+  CU_ASSERT_EQUAL_FATAL(var_ctx_new(NULL, &ctx), VAR_OK);
+  m = load(ctx, DEMO_MODEL);
+  for (i = 0; i < 6; i++) {
+    CU_ASSERT_STRING_EQUAL(var_model_class_name(m, i), want[i]);
+    CU_ASSERT_EQUAL(var_model_class_find(m, want[i]), i);
+  }
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, 6));
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, -1));
+  CU_ASSERT_EQUAL(var_model_class_find(m, "RINGS"), 3);
+  CU_ASSERT_EQUAL(var_model_class_find(m, "chec"), 1);    /* unique prefix */
+  CU_ASSERT_EQUAL(var_model_class_find(m, "goldfish"), -1);
+  CU_ASSERT_EQUAL(var_model_class_find(m, ""), -1);
+  var_model_free(m);
+  /* a model without classes.txt and without ImageNet's 1000 classes has no names */
+  m = load(ctx, GOLDEN_DIR("tiny"));
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, 0));
+  CU_ASSERT_EQUAL(var_model_class_find(m, "stripes"), -1);
+  var_model_free(m);
+  var_ctx_free(ctx);
+}
+
+/* classes.txt is untrusted: junk lines, out-of-range and repeated indices,
+ * over-long names are skipped; the model still loads */
+static void test_demo_hostile_class_names(void)
+{
+  char dir[] = "/tmp/libvar-classes-XXXXXX", path[PATH_MAX + 64], src[PATH_MAX];
+  const char *files[] = { "vae_demo.pth", "var_demo.pth" };
+  var_ctx *ctx = NULL;
+  var_model *m;
+  FILE *fp;
+  int i;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  for (i = 0; i < 2; i++) {
+    char rel[256];
+    snprintf(rel, sizeof rel, "%s/%s", DEMO_MODEL, files[i]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(rel, src));
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    CU_ASSERT_EQUAL_FATAL(symlink(src, path), 0);
+  }
+  snprintf(path, sizeof path, "%s/classes.txt", dir);
+  fp = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+  fprintf(fp, "junk\n-1 minus\n99999999999999999999 huge\n6 past-the-end\n2   \n0 zero\n0 again\n");
+  fputs("1 ", fp);
+  for (i = 0; i < 1000; i++) fputc('x', fp);   /* longer than a line may be */
+  fputs("\n5 a", fp);
+  fputc('\0', fp);   /* a NUL byte spoils its line only */
+  fputs("b\n3 three\t\r\n4 four", fp);   /* the last line has no newline */
+  fclose(fp);
+  CU_ASSERT_EQUAL_FATAL(var_ctx_new(NULL, &ctx), VAR_OK);
+  m = load(ctx, dir);
+  CU_ASSERT_STRING_EQUAL(var_model_class_name(m, 0), "zero");
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, 1));
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, 2));
+  CU_ASSERT_STRING_EQUAL(var_model_class_name(m, 3), "three");
+  CU_ASSERT_STRING_EQUAL(var_model_class_name(m, 4), "four");
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, 5));
+  CU_ASSERT_EQUAL(var_model_class_find(m, "again"), -1);
+  CU_ASSERT_EQUAL(var_model_class_find(m, "th"), 3);
+  var_model_free(m);
+  var_ctx_free(ctx);
+  unlink(path);
+  for (i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    unlink(path);
+  }
+  rmdir(dir);
+}
 
 int main(void)
 {
@@ -16,6 +109,8 @@ int main(void)
     { "demo checkpoints: tensor list and hashes", test_demo_checkpoints },
     { "demo VQ-VAE: encode, quantise, decode vs PyTorch", test_demo_vae },
     { "demo transformer: teacher-forced forward vs PyTorch", test_demo_tf },
+    { "demo class names from classes.txt", test_demo_class_names },
+    { "hostile classes.txt is skipped line by line", test_demo_hostile_class_names },
     { NULL, NULL },
   };
   return run_suite("demo", tests);

@@ -304,6 +304,14 @@ typedef struct var_model_info {
 } var_model_info;
 
 VAR_API var_status var_model_get_info(const var_model *model, var_model_info *info);
+/* The name of class `index`: from a classes.txt beside the transformer (one
+ * "INDEX NAME" per line, for models trained on other classes than ImageNet's),
+ * else ImageNet's name for a 1000-class model; NULL when unnamed or out of range.
+ * Owned by the model. */
+VAR_API const char *var_model_class_name(const var_model *model, int index);
+/* The class whose name is `name` (case-insensitive) or the only one it begins;
+ * -1 when none or several match.  Same sources as var_model_class_name(). */
+VAR_API int var_model_class_find(const var_model *model, const char *name);
 
 typedef struct var_edit_params {
   var_sample_params sample;

@@ -152,6 +152,7 @@ var_status var_model_load(var_ctx *ctx, const char *vae_path, const char *transf
   m->num_classes = ti.num_classes;
   m->vocab_size = ti.vocab_size;
   st = model_finish(m, &ti.schedule, vi.downsample);
+  if (st == VAR_OK) st = var_model_read_class_names(m);
   if (st != VAR_OK) goto fail;
   *out = m;
   return VAR_OK;
@@ -165,6 +166,7 @@ void var_model_free(var_model *model)
   if (!model) return;
   var_transformer_free(model->tf);
   var_vqvae_free(model->vae);
+  var_model_free_class_names(model);
   free(model->vae_path);
   free(model->tf_path);
   var_free(model);

@@ -43,6 +43,7 @@ struct var_model {
   int num_classes, vocab_size;
   char name[64];              /* transformer file stem, e.g. "var_d16" */
   char *vae_path, *tf_path;
+  char **class_names;         /* num_classes entries (NULL: unnamed) from classes.txt, or NULL */
   const var_model_ops *ops;
   void *ops_user;
   var_model_trace_fn trace;
@@ -54,5 +55,8 @@ var_status var_model_new_custom(var_ctx *ctx, const char *name, const var_schedu
                                 int num_classes, int vocab_size, const var_model_ops *ops, void *ops_user,
                                 var_model **out);
 void var_model_set_trace(var_model *m, var_model_trace_fn fn, void *user);
+/* model_classes.c: names from a classes.txt beside the transformer (absent file: none) */
+var_status var_model_read_class_names(var_model *m);
+void var_model_free_class_names(var_model *m);
 
 #endif

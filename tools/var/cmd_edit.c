@@ -266,48 +266,8 @@ static void log_to_stderr(void *user, var_log_level level, const char *msg)
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* The folder the model is loaded from (as load_model resolves it). */
-static void model_folder(const options *o, char *buf, size_t size)
-{
-  const char *slash = o->model ? strrchr(o->model, '/') : NULL, *env = getenv("VAR_MODEL_DIR");
-  if (slash) snprintf(buf, size, "%.*s", (int)(slash - o->model), o->model);
-  else if (o->model_dir && *o->model_dir) snprintf(buf, size, "%s", o->model_dir);
-  else if (env && *env) snprintf(buf, size, "%s", env);
-  else snprintf(buf, size, "%s", var_default_model_dir());
-}
-
-/* Models trained on other classes than ImageNet's (e.g. models/demo) name them
- * in a classes.txt beside the checkpoints, one "INDEX NAME" per line.  Returns
- * the index of an exact (case-insensitive) name or a unique prefix, -1 when
- * none matches, -2 when there is no such file. */
-static int find_local_class(const options *o, const char *name)
-{
-  char dir[4096], path[4200], line[256];
-  FILE *fp;
-  int found = -1, n_prefix = 0, prefix = -1;
-  size_t len = strlen(name);
-  model_folder(o, dir, sizeof dir);
-  snprintf(path, sizeof path, "%s/classes.txt", dir);
-  if (!(fp = fopen(path, "r"))) return -2;
-  while (found < 0 && fgets(line, sizeof line, fp)) {
-    char *label, *end;
-    long idx = strtol(line, &label, 10);
-    if (label == line || idx < 0 || idx > INT_MAX) continue;
-    while (*label == ' ' || *label == '\t') label++;
-    end = label + strlen(label);
-    while (end > label && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ')) *--end = '\0';
-    if (!strcasecmp(label, name)) found = (int)idx;
-    else if (len && !strncasecmp(label, name, len)) {
-      n_prefix++;
-      prefix = (int)idx;
-    }
-  }
-  fclose(fp);
-  if (found < 0 && n_prefix == 1) found = prefix;
-  return found;
-}
-
-static int resolve_class(options *o, int num_classes)
+/* --class: an index, a name of the model's classes (classes.txt or ImageNet's), "none" or "random". */
+static int resolve_class(options *o, const var_model *model, int num_classes)
 {
   const char *t = o->class_text;
   int idx;
@@ -338,18 +298,14 @@ static int resolve_class(options *o, int num_classes)
     o->p.class_label = idx;
     return 0;
   }
-  if (num_classes != var_imagenet_n_classes()) {
-    idx = find_local_class(o, t);
-    if (idx >= 0 && idx < num_classes) {
-      o->p.class_label = idx;
-      return 0;
-    }
+  idx = var_model_class_find(model, t);
+  if (idx < 0 && num_classes != var_imagenet_n_classes()) {
     fprintf(stderr, "var %s: \"%s\" is not a class of this %d-class model%s\n", o->cmd, t, num_classes,
-            idx == -2 ? " (give an index; no classes.txt beside the model)" : " (see classes.txt beside the model)");
+            var_model_class_name(model, 0) ? " (see classes.txt beside the model)"
+                                           : " (give an index; no classes.txt beside the model)");
     return 2;
   }
-  idx = var_imagenet_class_find(t);
-  if (idx < 0 || idx >= num_classes) {
+  if (idx < 0) {
     fprintf(stderr, "var %s: \"%s\" is not an ImageNet class name, or matches several; try `var classes %s`\n",
             o->cmd, t, t);
     return 2;
@@ -472,7 +428,7 @@ static int run(options *o)
     goto done;
   }
   var_model_get_info(model, &info);
-  if ((rc = resolve_class(o, info.num_classes)) != 0) goto done;
+  if ((rc = resolve_class(o, model, info.num_classes)) != 0) goto done;
   rc = 1;
   if (show_bar) var_ctx_set_progress(ctx, draw_progress, NULL);
   running_ctx = ctx;

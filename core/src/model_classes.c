@@ -1,0 +1,113 @@
+/* model_classes.c — class names of a model.
+ *
+ * The released models are ImageNet's 1000 classes (classes.c).  A model trained
+ * on other classes (models/demo) names them in a classes.txt beside its
+ * transformer, one "INDEX NAME" per line.  The file is untrusted metadata: lines
+ * that do not parse, indices outside the model's classes and over-long names are
+ * skipped, never fatal, and a missing file just means "no names". */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "model.h"
+
+#define CLASS_LINE_MAX 256
+
+static int ascii_casecmp_n(const char *a, const char *b, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int ca = tolower((unsigned char)a[i]), cb = tolower((unsigned char)b[i]);
+    if (ca != cb || !ca) return ca - cb;
+  }
+  return 0;
+}
+
+var_status var_model_read_class_names(var_model *m)
+{
+  char path[4200], line[CLASS_LINE_MAX + 2];
+  const char *slash;
+  FILE *fp;
+  if (!m->tf_path || m->num_classes <= 0) return VAR_OK;
+  slash = strrchr(m->tf_path, '/');
+  if (slash) {
+    if ((size_t)(slash - m->tf_path) > 4096) return VAR_OK;
+    snprintf(path, sizeof path, "%.*s/classes.txt", (int)(slash - m->tf_path), m->tf_path);
+  } else {
+    snprintf(path, sizeof path, "classes.txt");
+  }
+  if (!(fp = fopen(path, "r"))) return VAR_OK;
+  m->class_names = calloc((size_t)m->num_classes, sizeof *m->class_names);
+  if (!m->class_names) {
+    fclose(fp);
+    return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
+  }
+  for (;;) {
+    /* one line by getc: exact about over-long lines and NUL bytes (skipped whole) */
+    size_t len = 0;
+    int ch, bad = 0;
+    char *label, *end;
+    long idx;
+    while ((ch = getc(fp)) != EOF && ch != '\n') {
+      if (ch == '\0' || len >= CLASS_LINE_MAX) bad = 1;
+      else line[len++] = (char)ch;
+    }
+    if (ch == EOF && len == 0) break;
+    line[len] = '\0';
+    if (!bad) {
+      idx = strtol(line, &label, 10);
+      if (label != line && idx >= 0 && idx < m->num_classes && !m->class_names[idx]) {
+        while (*label == ' ' || *label == '\t') label++;
+        end = label + strlen(label);
+        while (end > label && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
+        if (*label) {
+          if (!(m->class_names[idx] = malloc(strlen(label) + 1))) {
+            fclose(fp);
+            return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
+          }
+          strcpy(m->class_names[idx], label);
+        }
+      }
+    }
+    if (ch == EOF) break;
+  }
+  fclose(fp);
+  return VAR_OK;
+}
+
+void var_model_free_class_names(var_model *m)
+{
+  int i;
+  if (!m->class_names) return;
+  for (i = 0; i < m->num_classes; i++) free(m->class_names[i]);
+  free(m->class_names);
+  m->class_names = NULL;
+}
+
+static int imagenet_model(const var_model *m) { return m->num_classes == var_imagenet_n_classes(); }
+
+const char *var_model_class_name(const var_model *model, int index)
+{
+  if (!model || index < 0 || index >= model->num_classes) return NULL;
+  if (model->class_names) return model->class_names[index];
+  return imagenet_model(model) ? var_imagenet_class_name(index) : NULL;
+}
+
+int var_model_class_find(const var_model *model, const char *name)
+{
+  int i, prefix = -1, n_prefix = 0;
+  size_t len;
+  if (!model || !name || !*name) return -1;
+  if (!model->class_names) return imagenet_model(model) ? var_imagenet_class_find(name) : -1;
+  len = strlen(name);
+  for (i = 0; i < model->num_classes; i++) {
+    const char *c = model->class_names[i];
+    if (!c || ascii_casecmp_n(c, name, len) != 0) continue;
+    if (!c[len]) return i;   /* exact (case-insensitive) */
+    n_prefix++;
+    prefix = i;
+  }
+  return n_prefix == 1 ? prefix : -1;
+}
