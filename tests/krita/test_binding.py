@@ -232,6 +232,18 @@ class TinyModelTest(unittest.TestCase):
         self.assertEqual(info.schedule.patch_nums, [1, 2, 3, 4])
         self.assertEqual(self.model.vqvae_info().vocab_size, 64)
 
+    def test_model_class_names(self):
+        # the tiny golden model has 10 unnamed classes; the shipped demo model names its six in classes.txt
+        self.assertIsNone(self.model.class_name(0))
+        self.assertEqual(self.model.class_names(), [])
+        demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "demo")
+        with L.Model.load_dir(self.ctx, demo) as m:
+            self.assertEqual([n for _, n in m.class_names()],
+                             ["stripes", "checkerboard", "gradient", "rings", "dots", "blob"])
+            self.assertEqual(m.class_find("Rings"), 3)
+            self.assertEqual(m.class_find("nope"), -1)
+            self.assertIsNone(m.class_name(6))
+
     def test_explicit_paths(self):
         with L.Model.load(self.ctx, os.path.join(TINY, "vae_ch32v64z8.pth"), os.path.join(TINY, "var_d2.pth")) as m:
             self.assertEqual(m.transformer_info().depth, 2)

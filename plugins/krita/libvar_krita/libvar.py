@@ -269,6 +269,8 @@ PROTOTYPES = {
     "var_model_transformer": (_p, [_p]),
     "var_default_model_dir": (ctypes.c_char_p, []),
     "var_model_get_info": (_st, [_p, ctypes.POINTER(VarModelInfo)]),
+    "var_model_class_name": (ctypes.c_char_p, [_p, ctypes.c_int]),
+    "var_model_class_find": (ctypes.c_int, [_p, ctypes.c_char_p]),
     "var_edit_params_default": (None, [ctypes.POINTER(VarEditParams)]),
     "var_result_count": (ctypes.c_int, [_p]),
     "var_result_image": (ctypes.POINTER(VarImage), [_p, ctypes.c_int]),
@@ -711,6 +713,20 @@ class Model(_Owned):
     @property
     def name(self) -> str:
         return _s(self.info().name)
+
+    def class_name(self, index: int) -> Optional[str]:
+        """The model's name of class `index` (classes.txt beside it, or ImageNet's); None if unnamed."""
+        name = lib().var_model_class_name(self.handle, index)
+        return _s(name) if name is not None else None
+
+    def class_names(self) -> list:
+        """[(index, name)] of every named class of this model."""
+        named = ((i, self.class_name(i)) for i in range(self.info().num_classes))
+        return [(i, n) for i, n in named if n is not None]
+
+    def class_find(self, name: str) -> int:
+        """The class named `name` (case-insensitive, or a unique prefix); -1 if none or several."""
+        return lib().var_model_class_find(self.handle, name.encode("utf-8"))
 
     def transformer_info(self) -> VarTransformerInfo:
         info = VarTransformerInfo()
