@@ -15,12 +15,36 @@ typedef struct
   GtkWidget  *class_entry, *class_label;
   GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth;
   GtkWidget  *margin[4];
+  GtkListStore *class_store;
+  var_ctx    *ctx;
+  var_model  *named;          /* the folder's model when it names its own classes (classes.txt), else NULL */
+  gint        n_named;
 } Dialog;
+
+/* Class names come from the chosen model when it has its own (a classes.txt
+ * beside it, e.g. the demo model), else from ImageNet's list. */
+static gint
+class_count (Dialog *d)
+{
+  return d->named ? d->n_named : var_imagenet_n_classes ();
+}
+
+static const gchar *
+class_name (Dialog *d, gint i)
+{
+  return d->named ? var_model_class_name (d->named, i) : var_imagenet_class_name (i);
+}
+
+static const gchar *
+class_synonyms (Dialog *d, gint i)
+{
+  return d->named ? var_model_class_name (d->named, i) : var_imagenet_class_synonyms (i);
+}
 
 /* Parses the class field: "" = unconditional (-1), a number, or a name, synonym
  * or unique prefix (var_imagenet_class_find).  Returns FALSE when unknown. */
 static gboolean
-parse_class (const gchar *text, gint *label)
+parse_class (Dialog *d, const gchar *text, gint *label)
 {
   gchar *end;
   glong  n;
@@ -33,12 +57,12 @@ parse_class (const gchar *text, gint *label)
       return TRUE;
     }
   n = strtol (text, &end, 10);
-  if (*end == '\0' && n >= -1 && n < var_imagenet_n_classes ())
+  if (*end == '\0' && n >= -1 && n < class_count (d))
     {
       *label = (gint) n;
       return TRUE;
     }
-  *label = var_imagenet_class_find (text);
+  *label = d->named ? var_model_class_find (d->named, text) : var_imagenet_class_find (text);
   return *label >= 0;
 }
 
@@ -48,12 +72,12 @@ update_class_label (Dialog *d)
   gint   label;
   gchar *text;
 
-  if (! parse_class (gtk_entry_get_text (GTK_ENTRY (d->class_entry)), &label))
+  if (! parse_class (d, gtk_entry_get_text (GTK_ENTRY (d->class_entry)), &label))
     text = g_strdup (_("unknown class (type part of a name and pick one from the list)"));
   else if (label < 0)
     text = g_strdup (_("no class (unconditional)"));
   else
-    text = g_strdup_printf ("%d: %s", label, var_imagenet_class_synonyms (label));
+    text = g_strdup_printf ("%d: %s", label, class_synonyms (d, label) ? class_synonyms (d, label) : "");
   gtk_label_set_text (GTK_LABEL (d->class_label), text);
   g_free (text);
 }
@@ -93,10 +117,75 @@ on_class_selected (GtkEntryCompletion *completion, GtkTreeModel *model, GtkTreeI
 
   (void) completion;
   gtk_tree_model_get (model, iter, COL_INDEX, &index, -1);
-  text = g_strdup (var_imagenet_class_name (index));
+  text = class_name (d, index) ? g_strdup (class_name (d, index)) : g_strdup_printf ("%d", index);
   gtk_entry_set_text (GTK_ENTRY (d->class_entry), text);
   g_free (text);
   return TRUE;
+}
+
+static void
+class_store_fill (Dialog *d)
+{
+  gint i;
+
+  gtk_list_store_clear (d->class_store);
+  for (i = 0; i < class_count (d); i++)
+    {
+      GtkTreeIter iter;
+      gchar      *shown, *search;
+
+      if (! class_synonyms (d, i))
+        continue;
+      shown = g_strdup_printf ("%s (%d)", class_synonyms (d, i), i);
+      search = g_utf8_casefold (class_synonyms (d, i), -1);
+      gtk_list_store_append (d->class_store, &iter);
+      gtk_list_store_set (d->class_store, &iter, COL_NAME, shown, COL_INDEX, i, COL_SEARCH, search, -1);
+      g_free (shown);
+      g_free (search);
+    }
+}
+
+/* Opens the chosen folder's model (checkpoints are mmapped: milliseconds) to
+ * see whether it names its own classes.  Any failure just means ImageNet's. */
+static void
+class_source_reload (Dialog *d)
+{
+  gchar        *folder = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (d->folder));
+  const gchar  *name = d->model ? gtk_entry_get_text (GTK_ENTRY (d->model)) : "";
+  var_model    *m = NULL;
+
+  var_model_free (d->named);
+  d->named = NULL;
+  d->n_named = 0;
+  if (! d->ctx && var_ctx_new (NULL, &d->ctx) != VAR_OK)
+    d->ctx = NULL;
+  if (d->ctx && folder &&
+      var_model_load_dir (d->ctx, folder, name && *name ? name : NULL, &m) == VAR_OK)
+    {
+      var_model_info info;
+
+      if (var_model_get_info (m, &info) == VAR_OK && info.num_classes != var_imagenet_n_classes () &&
+          var_model_class_name (m, 0))
+        {
+          d->named = m;
+          d->n_named = info.num_classes;
+          m = NULL;
+        }
+    }
+  var_model_free (m);
+  g_free (folder);
+  class_store_fill (d);
+}
+
+static void
+on_folder_changed (GtkFileChooser *chooser, gpointer data)
+{
+  Dialog *d = data;
+
+  (void) chooser;
+  class_source_reload (d);
+  if (d->class_label)
+    update_class_label (d);
 }
 
 static GtkWidget *
@@ -105,32 +194,21 @@ class_entry_new (Dialog *d)
   GtkListStore       *store = gtk_list_store_new (N_COLS, G_TYPE_STRING, G_TYPE_INT, G_TYPE_STRING);
   GtkEntryCompletion *completion = gtk_entry_completion_new ();
   GtkWidget          *entry = gtk_entry_new ();
-  gint                i;
 
-  for (i = 0; i < var_imagenet_n_classes (); i++)
-    {
-      GtkTreeIter iter;
-      gchar      *shown = g_strdup_printf ("%s (%d)", var_imagenet_class_synonyms (i), i);
-      gchar      *search = g_utf8_casefold (var_imagenet_class_synonyms (i), -1);
-
-      gtk_list_store_append (store, &iter);
-      gtk_list_store_set (store, &iter, COL_NAME, shown, COL_INDEX, i, COL_SEARCH, search, -1);
-      g_free (shown);
-      g_free (search);
-    }
+  d->class_store = store;
+  class_source_reload (d);
   gtk_entry_completion_set_model (completion, GTK_TREE_MODEL (store));
   gtk_entry_completion_set_text_column (completion, COL_NAME);
   gtk_entry_completion_set_match_func (completion, class_match, NULL, NULL);
   g_signal_connect (completion, "match-selected", G_CALLBACK (on_class_selected), d);
   gtk_entry_set_completion (GTK_ENTRY (entry), completion);
-  g_object_unref (completion);
-  g_object_unref (store);
+  g_object_unref (completion);   /* the store keeps our reference until the dialog ends */
   gtk_entry_set_width_chars (GTK_ENTRY (entry), 30);
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_widget_set_tooltip_text (entry, _("Type part of an ImageNet class name (or its number) and pick it "
-                                        "from the list; empty = no class."));
-  if (d->vals->class_label >= 0 && var_imagenet_class_name (d->vals->class_label))
-    gtk_entry_set_text (GTK_ENTRY (entry), var_imagenet_class_name (d->vals->class_label));
+  gtk_widget_set_tooltip_text (entry, _("Type part of a class name (ImageNet's, or the model's own from its "
+                                        "classes.txt) or its number and pick it from the list; empty = no class."));
+  if (d->vals->class_label >= 0 && class_name (d, d->vals->class_label))
+    gtk_entry_set_text (GTK_ENTRY (entry), class_name (d, d->vals->class_label));
   g_signal_connect (entry, "changed", G_CALLBACK (on_class_changed), d);
   return entry;
 }
@@ -217,7 +295,7 @@ read_back (Dialog *d)
   const gchar *backend = backend_combo_get (d->backend);
   gint       label, i;
 
-  if (! parse_class (gtk_entry_get_text (GTK_ENTRY (d->class_entry)), &label))
+  if (! parse_class (d, gtk_entry_get_text (GTK_ENTRY (d->class_entry)), &label))
     {
       g_free (folder);
       gtk_widget_grab_focus (d->class_entry);
@@ -294,6 +372,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   gtk_table_attach (GTK_TABLE (table), d.class_label, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
   row++;
   update_class_label (&d);
+  g_signal_connect (d.folder, "selection-changed", G_CALLBACK (on_folder_changed), &d);
 
   d.cfg = spin_new (vals->cfg, 0.0, 30.0, 0.5, 2);
   gtk_widget_set_tooltip_text (d.cfg, _("Classifier-free guidance: higher follows the class more closely"));
@@ -365,6 +444,10 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
           break;
         }
     }
+  g_signal_handlers_disconnect_by_func (d.folder, on_folder_changed, &d);
   gtk_widget_destroy (dialog);
+  g_object_unref (d.class_store);
+  var_model_free (d.named);
+  var_ctx_free (d.ctx);
   return ok;
 }

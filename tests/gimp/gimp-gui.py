@@ -20,8 +20,9 @@ xdotool.  It checks, in this order:
      still clean (no undo step was recorded);
   5. out-painting by margins (non-interactive) grows the canvas; one Ctrl+Z
      restores the canvas size and the layers, and the image is clean;
-  6. the VAR Generate dialog: typing "goldfish" in Class picks class 1 (the
-     new layer's name says class=1);
+  6. the VAR Generate dialog: typing class 1's name in Class ("goldfish", or
+     the model's own from its classes.txt) picks class 1 (the new layer's
+     name says class=1);
   7. the VAR Out-paint dialog: 8 in Left grows the canvas by 8 px.
 
 SCREENSHOT_DIR (optional) receives PNGs of the dialog and the progress window.
@@ -40,6 +41,16 @@ import threading
 import time
 
 plugin, model, pngcheck = sys.argv[1:4]
+
+# The class typed into the Generate dialog's picker: class 1 by name, the
+# model's own (a classes.txt beside it, e.g. the demo model) or ImageNet's.
+class1 = "goldfish"
+if os.path.exists(os.path.join(model, "classes.txt")):
+    with open(os.path.join(model, "classes.txt")) as fp:
+        for line in fp:
+            idx, _, name = line.strip().partition(" ")
+            if idx == "1" and name.strip():
+                class1 = name.strip()
 shots = sys.argv[4] if len(sys.argv) > 4 else os.environ.get("LIBVAR_GIMP_SCREENSHOTS", "")
 
 T = tempfile.mkdtemp(prefix="libvar-gimp-gui.")
@@ -307,16 +318,16 @@ try:
     expect(w == "96" and n == "1", f"one Ctrl+Z restored the canvas ({w} px) and the layers ({n})")
     expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean after undoing the out-paint")
 
-    # 6. the generate dialog's class picker: "goldfish" resolves to class 1
+    # 6. the generate dialog's class picker: class 1's name resolves to class 1
     call = Call(f"(plug-in-var-generate RUN-INTERACTIVE {args})")
     call.start()
     dlg = wait_window("^VAR Generate$")
     if expect(dlg is not None, "the VAR Generate dialog opened"):
         key(dlg, "alt+l")
-        xdotool("type", "--delay", "50", "goldf")
+        xdotool("type", "--delay", "50", class1[:4])
         time.sleep(1.0)
         screenshot("gimp-generate-classes.png")
-        xdotool("type", "--delay", "50", "ish")
+        xdotool("type", "--delay", "50", class1[4:])
         key(dlg, "Return")
         if xdotool("search", "--onlyvisible", "--name", "^VAR Generate$"):
             key(dlg, "Return")   # the first Return closed the completion list
