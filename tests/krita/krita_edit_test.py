@@ -254,6 +254,18 @@ def test_panel(app, edits, tiny):
     panel.class_box.setEditText("golden retr")
     check("panel: typed class name resolved", panel.class_label() == 207, panel.class_label())
     panel.class_box.setCurrentIndex(0)
+    # a model with its own class names (classes.txt beside it): the list shows them, typing matches them
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "demo")
+    panel.model_dir.setText(demo)
+    panel._refresh_models()
+    check("panel: the demo model's own classes", panel.class_box.count() == 7 and
+          panel.class_box.itemText(4) == "3: rings", (panel.class_box.count(), panel.class_box.itemText(4)))
+    panel.class_box.setEditText("checker")
+    check("panel: typed own class name resolved", panel.class_label() == 1, panel.class_label())
+    panel.model_dir.setText(tiny)
+    panel._refresh_models()
+    check("panel: ImageNet names again for the tiny model", panel.class_box.count() == 1001, panel.class_box.count())
+    panel.class_box.setCurrentIndex(0)
 
     progress = []
     check("panel: in-paint started", panel.start("inpaint"))

@@ -55,6 +55,8 @@ class VarPanel(QWidget):
         self.job = None
         self._started = 0.0
         self.persisted = Persisted(store)
+        self._names_ctx = None     # a context and model kept open only for a model's own class names
+        self._names_model = None
         self._build()
         self._load_settings()
         # Quitting Krita while a job runs must not destroy a running QThread
@@ -176,13 +178,42 @@ class VarPanel(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
+    def _fill_classes(self) -> None:
+        """The model's own class names (classes.txt beside it) when it has them, else ImageNet's."""
+        current = self.class_box.currentData()
+        self.class_box.clear()
+        self.class_box.addItem(UNCONDITIONAL, -1)
+        if self._names_model is not None:
+            for i, name in self._names_model.class_names():
+                self.class_box.addItem(f"{i}: {name}", i)
+        else:
+            for i, name in enumerate(libvar.imagenet_class_names()):
+                # every synonym is searchable: "Tinca" finds "0: tench, Tinca tinca"
+                self.class_box.addItem(f"{i}: {libvar.imagenet_class_synonyms(i) or name}", i)
+        self._select_data(self.class_box, current if current is not None else -1)
+
+    def _refresh_classes(self) -> None:
+        """Opens the folder's model (mmapped: milliseconds) to see whether it names its own classes."""
+        if self._names_model is not None:
+            self._names_model.close()
+            self._names_model = None
+        folder = self.model_dir.text().strip()
+        if folder:
+            try:
+                if self._names_ctx is None:
+                    self._names_ctx = libvar.Context(backend="cpu", n_threads=1)
+                model = libvar.Model.load_dir(self._names_ctx, folder, self.model_name.currentData() or None)
+                if model.info().num_classes != libvar.imagenet_n_classes() and model.class_names():
+                    self._names_model = model
+                else:
+                    model.close()
+            except (libvar.LibraryNotFound, libvar.VarError, OSError):
+                pass   # no usable model here (yet): ImageNet's names; the actions report the problem
+        self._fill_classes()
+
     def _fill_from_library(self) -> edits.Settings:
         """Class names, backends and default values come from libvar itself."""
-        names = libvar.imagenet_class_names()
-        self.class_box.addItem(UNCONDITIONAL, -1)
-        for i, name in enumerate(names):
-            # every synonym is searchable: "Tinca" finds "0: tench, Tinca tinca"
-            self.class_box.addItem(f"{i}: {libvar.imagenet_class_synonyms(i) or name}", i)
+        self._fill_classes()
         completer = QCompleter(self.class_box.model(), self.class_box)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
         completer.setFilterMode(Qt.MatchContains)
@@ -243,6 +274,11 @@ class VarPanel(QWidget):
             return -1
         if text.split(":", 1)[0].isdigit():
             return int(text.split(":", 1)[0])
+        if self._names_model is not None:
+            found = self._names_model.class_find(text)
+            if found < 0:
+                raise UserError(f"No class of this model matches “{text}” (or more than one does).")
+            return found
         found = libvar.imagenet_class_find(text)
         if found < 0:
             raise UserError(f"No ImageNet class matches “{text}” (or more than one does).")
@@ -261,6 +297,7 @@ class VarPanel(QWidget):
         for stem in transformer_names(self.model_dir.text().strip()):
             self.model_name.addItem(stem, stem)
         self._select_data(self.model_name, current or "")
+        self._refresh_classes()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "VAR model folder",
@@ -370,6 +407,9 @@ class VarPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stops a running job and frees the model (Krita is quitting or the docker is going away)."""
+        if self._names_model is not None:
+            self._names_model.close()
+            self._names_model = None
         thread, self.thread = self.thread, None
         if thread is not None:
             self.engine.cancel()
