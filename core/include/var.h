@@ -309,8 +309,9 @@ VAR_API var_status var_model_get_info(const var_model *model, var_model_info *in
  * else ImageNet's name for a 1000-class model; NULL when unnamed or out of range.
  * Owned by the model. */
 VAR_API const char *var_model_class_name(const var_model *model, int index);
-/* The class whose name is `name` (case-insensitive) or the only one it begins;
- * -1 when none or several match.  Same sources as var_model_class_name(). */
+/* The class named `name`, matched as var_imagenet_class_find() does (case and
+ * '_' ignored; a unique name, else a unique prefix); -1 when none or several
+ * match.  Same sources as var_model_class_name(). */
 VAR_API int var_model_class_find(const var_model *model, const char *name);
 
 typedef struct var_edit_params {

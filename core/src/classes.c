@@ -1051,7 +1051,7 @@ static int match_synonym(const char *q, const char *s)
   return (!*s || (s[0] == ',' && s[1] == ' ')) ? 2 : 1;
 }
 
-int var_imagenet_class_find(const char *name)
+int var_class_find_in(const char *name, int n_classes, var_class_text_fn text, const void *user)
 {
   int i, main_hit = -1, n_main = 0, syn_hit = -1, n_syn = 0, prefix_hit = -1, n_prefix = 0;
   char q[256];
@@ -1063,10 +1063,10 @@ int var_imagenet_class_find(const char *name)
   if (!n || n >= sizeof q) return -1;
   memcpy(q, name, n);
   q[n] = '\0';
-  for (i = 0; i < N_CLASSES; i++) {
-    const char *s = class_names[i][1];
+  for (i = 0; i < n_classes; i++) {
+    const char *s = text(user, i);
     int first = 1, prefix = 0, exact = 0;
-    while (*s) {
+    while (s && *s) {
       int m = match_synonym(q, s);
       if (m == 2) {
         if (first) exact = 2;
@@ -1095,3 +1095,11 @@ int var_imagenet_class_find(const char *name)
   if (n_syn) return n_syn == 1 ? syn_hit : -1;
   return n_prefix == 1 ? prefix_hit : -1;
 }
+
+static const char *imagenet_text(const void *user, int index)
+{
+  (void)user;
+  return class_names[index][1];
+}
+
+int var_imagenet_class_find(const char *name) { return var_class_find_in(name, N_CLASSES, imagenet_text, NULL); }

@@ -68,4 +68,11 @@ var_status var_report_progress(var_ctx *ctx, const var_progress *p);
 /* Environment helpers. */
 int var_env_int(const char *name, int fallback);
 
+/* Class-name lookup shared by ImageNet's list and a model's own (classes.c):
+ * text(user, i) is class i's ", "-separated synonyms (NULL: unnamed).  The
+ * query is trimmed and matched case-insensitively ('_' = ' '): a unique first
+ * name, else a unique synonym, else a unique prefix; -1 otherwise. */
+typedef const char *(*var_class_text_fn)(const void *user, int index);
+int var_class_find_in(const char *name, int n_classes, var_class_text_fn text, const void *user);
+
 #endif

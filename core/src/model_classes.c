@@ -5,7 +5,6 @@
  * transformer, one "INDEX NAME" per line.  The file is untrusted metadata: lines
  * that do not parse, indices outside the model's classes and over-long names are
  * skipped, never fatal, and a missing file just means "no names". */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +13,6 @@
 #include "model.h"
 
 #define CLASS_LINE_MAX 256
-
-static int ascii_casecmp_n(const char *a, const char *b, size_t n)
-{
-  size_t i;
-  for (i = 0; i < n; i++) {
-    int ca = tolower((unsigned char)a[i]), cb = tolower((unsigned char)b[i]);
-    if (ca != cb || !ca) return ca - cb;
-  }
-  return 0;
-}
 
 var_status var_model_read_class_names(var_model *m)
 {
@@ -95,19 +84,14 @@ const char *var_model_class_name(const var_model *model, int index)
   return imagenet_model(model) ? var_imagenet_class_name(index) : NULL;
 }
 
+static const char *model_text(const void *user, int index)
+{
+  return ((const var_model *)user)->class_names[index];
+}
+
 int var_model_class_find(const var_model *model, const char *name)
 {
-  int i, prefix = -1, n_prefix = 0;
-  size_t len;
-  if (!model || !name || !*name) return -1;
+  if (!model || !name) return -1;
   if (!model->class_names) return imagenet_model(model) ? var_imagenet_class_find(name) : -1;
-  len = strlen(name);
-  for (i = 0; i < model->num_classes; i++) {
-    const char *c = model->class_names[i];
-    if (!c || ascii_casecmp_n(c, name, len) != 0) continue;
-    if (!c[len]) return i;   /* exact (case-insensitive) */
-    n_prefix++;
-    prefix = i;
-  }
-  return n_prefix == 1 ? prefix : -1;
+  return var_class_find_in(name, model->num_classes, model_text, model);
 }

@@ -212,8 +212,8 @@ class VarPanel(QWidget):
         self._fill_classes()
 
     def _fill_from_library(self) -> edits.Settings:
-        """Class names, backends and default values come from libvar itself."""
-        self._fill_classes()
+        """Backends and default values come from libvar itself (class names: set_settings fills them
+        for the model folder)."""
         completer = QCompleter(self.class_box.model(), self.class_box)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
         completer.setFilterMode(Qt.MatchContains)
