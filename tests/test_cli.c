@@ -214,6 +214,9 @@ static void test_cli_usage(void)
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --seed -3", out, sizeof out), 2);
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --bogus 1", out, sizeof out), 2);
   CU_ASSERT(strstr(out, "unknown option --bogus") != NULL);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --fill noise", out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "smooth or original") != NULL);
+  CU_ASSERT_EQUAL(run_var("generate --fill smooth", out, sizeof out), 2);   /* nothing to fill */
   CU_ASSERT_EQUAL(run_var("edit a.png --rect 0,0,4,4", out, sizeof out), 2);   /* edit needs --class */
   CU_ASSERT(strstr(out, "--class") != NULL);
   CU_ASSERT_EQUAL(run_var("outpaint a.png --extend 1,2", out, sizeof out), 2);
@@ -290,6 +293,7 @@ static void test_cli_tiny_model(void)
            tmp_path("photo.png"), GOLDEN_DIR("tiny"), tmp_path("fill.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
   CU_ASSERT(strstr(out, "fill-2.png: VAR inpaint var_d2 seed=6 ") != NULL);
+  CU_ASSERT(strstr(out, " fill=smooth") != NULL);
   CU_ASSERT_FATAL(png_read_rgba(tmp_path("fill-1.png"), &res, err, sizeof err) == 0);
   CU_ASSERT_EQUAL(same_pixels_outside(&im, &res, 30, 10, 20, 15), 0);
   free(res.data);
@@ -299,6 +303,10 @@ static void test_cli_tiny_model(void)
   CU_ASSERT_FATAL(png_read_rgba(tmp_path("wide.png"), &res, err, sizeof err) == 0);
   CU_ASSERT(res.width == 124 && res.height == 57);
   free(res.data);
+  snprintf(args, sizeof args, "outpaint %s --extend 0,0,8,0 --fill original --model-dir %s --out %s",
+           tmp_path("photo.png"), GOLDEN_DIR("tiny"), tmp_path("wide.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "VAR outpaint var_d2 ") != NULL && strstr(out, " fill=original") != NULL);
   snprintf(args, sizeof args, "generate --model-dir %s --model var_d2 --class 7 --cfg 1.5 --out %s", GOLDEN_DIR("tiny"),
            tmp_path("gen.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);

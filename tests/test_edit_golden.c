@@ -124,6 +124,7 @@ static void check_golden_edit(const char *set, const char *tag)
   p.sample.more_smooth = 0;
   p.sample.seed = 0;
   p.mask_grow = 0;
+  p.fill = VAR_FILL_ORIGINAL;   /* the original editing code encodes the masked pixels as they are */
   p.class_label = glabel.i[0] >= m->num_classes ? -1 : (int)glabel.i[0];
 
   memset(&cap, 0, sizeof cap);
@@ -337,6 +338,63 @@ static void test_tiny_properties(void)
   var_model_free(m);
 }
 
+/* VAR_FILL_SMOOTH: what is under the mask does not reach the result (it does with
+ * VAR_FILL_ORIGINAL, where kept coarse cells are encoded from it). */
+static void test_tiny_fill(void)
+{
+  const int W = 120, H = 90;
+  var_model *m = load_set(GOLDEN_DIR("tiny"));
+  var_image a = { W, H, 4 * W, NULL }, b = { W, H, 4 * W, NULL };
+  uint8_t *md;
+  var_mask mask = { W, H, W, NULL };
+  var_edit_params p;
+  int x, y, f;
+  if (!m) return;
+  a.data = malloc((size_t)4 * W * H);
+  b.data = malloc((size_t)4 * W * H);
+  md = calloc((size_t)W * H, 1);
+  mask.data = md;
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++) {
+      uint8_t *q = a.data + 4 * (y * W + x);
+      int inside = (x - 50) * (x - 50) + (y - 40) * (y - 40) < 22 * 22;
+      q[0] = (uint8_t)(2 * x);
+      q[1] = (uint8_t)(250 - 2 * y);
+      q[2] = (uint8_t)(x + y);
+      q[3] = 255;
+      md[y * W + x] = inside ? 255 : 0;
+    }
+  memcpy(b.data, a.data, (size_t)4 * W * H);
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++)
+      if (md[y * W + x]) memset(b.data + 4 * (y * W + x), (x / 6 + y / 6) % 2 ? 255 : 0, 3);   /* a checkerboard */
+  var_edit_params_default(&p);
+  CU_ASSERT_EQUAL(p.fill, VAR_FILL_SMOOTH);
+  p.sample.seed = 3;
+  for (f = 0; f < 2; f++) {
+    var_result *ra = NULL, *rb = NULL;
+    p.fill = f ? VAR_FILL_ORIGINAL : VAR_FILL_SMOOTH;
+    CU_ASSERT_FATAL(var_inpaint(m, &a, &mask, &p, &ra) == VAR_OK);
+    CU_ASSERT_FATAL(var_inpaint(m, &b, &mask, &p, &rb) == VAR_OK);
+    if (f == 0) CU_ASSERT(memcmp(var_result_image(ra, 0)->data, var_result_image(rb, 0)->data, (size_t)4 * W * H) == 0);
+    if (f == 1) CU_ASSERT(memcmp(var_result_image(ra, 0)->data, var_result_image(rb, 0)->data, (size_t)4 * W * H) != 0);
+    CU_ASSERT(strstr(var_result_description(ra, 0), f ? " fill=original" : " fill=smooth") != NULL);
+    var_result_free(ra);
+    var_result_free(rb);
+  }
+  p.fill = 7;
+  {
+    var_result *r = (var_result *)1;
+    CU_ASSERT_EQUAL(var_inpaint(m, &a, &mask, &p, &r), VAR_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT(strstr(var_ctx_last_error(ctx), "fill") != NULL);
+  }
+  free(md);
+  free(a.data);
+  free(b.data);
+  var_model_free(m);
+}
+
 /* The release VAE topology (small set): a non-square image, a soft off-grid mask. */
 static void test_small_inpaint(void)
 {
@@ -428,6 +486,7 @@ int main(void)
     { "small: keep-mask from a pixel rectangle reproduces both golden edits", test_small_token_level },
     { "tiny: outside-mask identity, out-paint, variants on real outputs", test_tiny_properties },
     { "tiny: cancel at every progress report leaves no result", test_tiny_cancel },
+    { "tiny: smooth fill hides what is under the mask, original does not", test_tiny_fill },
     { "small: in-paint of a non-square image with a soft mask", test_small_inpaint },
     { "teardown", test_teardown },
     { NULL, NULL },

@@ -3,6 +3,7 @@
  * out-paint window grids, and the ImageNet class names. */
 #include "test_support.h"
 
+#include "fill.h"
 #include "image.h"
 #include "window.h"
 #include "var.h"
@@ -237,6 +238,106 @@ static void test_round_trip_smooth(void)
 }
 
 /* Compositing: mask 0 untouched (all four bytes), 255 replaced, in between blended exactly. */
+/* ---- smooth fill of masked pixels -------------------------------------------- */
+
+/* An image of size W x H whose colour is a linear ramp; its model input for window win. */
+static void ramp_input(var_image *im, var_window win, int S, float *planar)
+{
+  int x, y;
+  for (y = 0; y < im->height; y++)
+    for (x = 0; x < im->width; x++) {
+      uint8_t *q = im->data + (size_t)y * im->stride + 4 * x;
+      q[0] = (uint8_t)(40 + x);
+      q[1] = (uint8_t)(200 - y);
+      q[2] = (uint8_t)(60 + (x + y) / 2);
+      q[3] = 255;
+    }
+  CU_ASSERT_FATAL(var_image_to_model(ctx, im, win, S, planar) == VAR_OK);
+}
+
+static void test_fill_masked(void)
+{
+  const int S = 64;
+  var_image im = new_image(S, S);
+  var_window win = { 0, 0, S };
+  float *ref = malloc(sizeof(float) * 3 * S * S), *f = malloc(sizeof(float) * 3 * S * S);
+  uint8_t *mask = calloc((size_t)S * S, 1);
+  int x, y, c, n = 0, filled = -1, changed_known = 0, unknown = 0;
+  double worst = 0;
+  /* a hole well inside: a harmonic fill reproduces a linear ramp */
+  for (y = 20; y < 44; y++)
+    for (x = 12; x < 40; x++) mask[y * S + x] = (uint8_t)(1 + (x * y) % 255);
+  ramp_input(&im, win, S, ref);
+  memcpy(f, ref, sizeof(float) * 3 * S * S);
+  /* scramble what is under the mask: it must not matter */
+  for (y = 20; y < 44; y++)
+    for (x = 12; x < 40; x++)
+      for (c = 0; c < 3; c++) f[c * S * S + y * S + x] = (float)(rnd() % 1000) / 500.0f - 1.0f;
+  CU_ASSERT_FATAL(var_fill_masked(ctx, mask, S, S, S, win, S, f, &filled) == VAR_OK);
+  for (y = 0; y < S; y++)
+    for (x = 0; x < S; x++)
+      for (c = 0; c < 3; c++) {
+        size_t o = (size_t)c * S * S + y * S + x;
+        if (mask[y * S + x]) {
+          double e = fabs((double)f[o] - ref[o]);
+          if (e > worst) worst = e;
+          unknown += c == 0;
+        } else {
+          changed_known += f[o] != ref[o];
+        }
+      }
+  n = 24 * 28;
+  CU_ASSERT_EQUAL(filled, n);   /* at scale 1 the taps are the pixels themselves */
+  CU_ASSERT_EQUAL(unknown, n);
+  CU_ASSERT_EQUAL(changed_known, 0);
+  CU_ASSERT(worst < 0.02);      /* the ramp steps 2/255 = 0.0078 per pixel in [-1, 1] */
+
+  /* everything masked: mid grey */
+  memset(mask, 255, (size_t)S * S);
+  CU_ASSERT_FATAL(var_fill_masked(ctx, mask, S, S, S, win, S, f, &filled) == VAR_OK);
+  CU_ASSERT_EQUAL(filled, S * S);
+  for (n = 0, x = 0; x < 3 * S * S; x++) n += f[x] != 0.0f;
+  CU_ASSERT_EQUAL(n, 0);
+  /* nothing masked: nothing touched */
+  memset(mask, 0, (size_t)S * S);
+  memcpy(f, ref, sizeof(float) * 3 * S * S);
+  CU_ASSERT_FATAL(var_fill_masked(ctx, mask, S, S, S, win, S, f, &filled) == VAR_OK);
+  CU_ASSERT_EQUAL(filled, 0);
+  CU_ASSERT(memcmp(f, ref, sizeof(float) * 3 * S * S) == 0);
+  free(ref);
+  free(f);
+  free(mask);
+  free(im.data);
+}
+
+/* A window larger than the model (shrinking) over an image edge: the pixels
+ * under the mask must not reach the result through the resampling filter's taps. */
+static void test_fill_masked_shrink(void)
+{
+  const int W = 300, H = 170, S = 32;
+  var_image im = new_image(W, H);
+  var_window win = { 150, -20, 200 };
+  float *a = malloc(sizeof(float) * 3 * S * S), *b = malloc(sizeof(float) * 3 * S * S);
+  uint8_t *mask = calloc((size_t)W * H, 1);
+  int x, y, na = -1, nb = -1;
+  for (y = 60; y < 110; y++)
+    for (x = 230; x < 290; x++) mask[y * W + x] = 128;
+  ramp_input(&im, win, S, a);
+  CU_ASSERT_FATAL(var_fill_masked(ctx, mask, W, W, H, win, S, a, &na) == VAR_OK);
+  for (y = 60; y < 110; y++)
+    for (x = 230; x < 290; x++) memset(im.data + (size_t)y * im.stride + 4 * x, (int)(rnd() & 255), 3);
+  CU_ASSERT_FATAL(var_image_to_model(ctx, &im, win, S, b) == VAR_OK);
+  CU_ASSERT_FATAL(var_fill_masked(ctx, mask, W, W, H, win, S, b, &nb) == VAR_OK);
+  CU_ASSERT_EQUAL(na, nb);
+  /* the hole spans 60 x 50 source pixels = 9.6 x 8 model pixels, plus the filter's reach */
+  CU_ASSERT(na >= 9 * 8 && na <= 16 * 14);
+  CU_ASSERT(memcmp(a, b, sizeof(float) * 3 * S * S) == 0);
+  free(a);
+  free(b);
+  free(mask);
+  free(im.data);
+}
+
 static void test_paste_composite(void)
 {
   const int S = 16, W = 37, H = 23;
@@ -632,6 +733,8 @@ int main(void)
     { "window -> model: outside the image repeats the edge", test_to_model_padding },
     { "window -> model: transparent pixels show the visible mean", test_to_model_transparent },
     { "shrink + enlarge round trip of smooth content", test_round_trip_smooth },
+    { "smooth fill: known pixels untouched, ramp continued, hidden pixels ignored", test_fill_masked },
+    { "smooth fill: shrinking window, nothing under the mask leaks", test_fill_masked_shrink },
     { "paste: mask 0 untouched, soft mask blends exactly", test_paste_composite },
     { "planar [0,1] -> RGBA8", test_from_planar },
     { "mask bounding box, rectangle intersection", test_mask_bbox },

@@ -322,10 +322,25 @@ typedef struct var_edit_params {
                              (half the box's larger side, at least 1/8 of the model's size) */
   int mask_grow;          /* pixels by which the regenerated token area extends past the mask's edge;
                              -1 = automatic (a quarter of a token cell) */
+  int fill;               /* in-paint and out-paint: what the model is shown where pixels are to be
+                             regenerated, a var_fill value (default VAR_FILL_SMOOTH) */
 } var_edit_params;
 
+/* What the masked (in-paint) or missing (out-paint) pixels look like when the
+ * window is encoded.  It matters because coarse token cells that the mask covers
+ * less than half of are kept from that encoding.  VAR_FILL_SMOOTH replaces them
+ * by a smooth continuation of the surrounding pixels (a harmonic fill), so what
+ * was under the mask does not leak into the result; VAR_FILL_ORIGINAL encodes
+ * them as they are (the original VAR editing code's behaviour; an out-paint's
+ * missing pixels are then the mean visible colour). */
+typedef enum var_fill {
+  VAR_FILL_ORIGINAL = 0,
+  VAR_FILL_SMOOTH = 1
+} var_fill;
+
 /* sample = var_sample_params' documented defaults (seed 0, cfg 4, top_k 900,
- * top_p 0.95, more_smooth 0), class_label -1, variants 1, margin and grow automatic. */
+ * top_p 0.95, more_smooth 0), class_label -1, variants 1, margin and grow
+ * automatic, fill VAR_FILL_SMOOTH. */
 VAR_API void var_edit_params_default(var_edit_params *params);
 
 typedef struct var_result var_result;
@@ -336,7 +351,7 @@ VAR_API const var_image *var_result_image(const var_result *result, int i);
 /* Seed that produced image i. */
 VAR_API uint64_t var_result_seed(const var_result *result, int i);
 /* The operation, model and parameters of image i as one line, e.g.
- * "VAR inpaint var_d16 seed=7 cfg=4 top_k=900 top_p=0.95 more_smooth=0 class=-1"
+ * "VAR inpaint var_d16 seed=7 cfg=4 top_k=900 top_p=0.95 more_smooth=0 class=-1 fill=smooth"
  * (class=207 "golden retriever" for a class). Owned by the result. */
 VAR_API const char *var_result_description(const var_result *result, int i);
 VAR_API void var_result_free(var_result *result);

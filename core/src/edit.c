@@ -4,6 +4,7 @@
  * a result over only when everything succeeded, so a failed or cancelled call
  * leaves nothing half-done.  Pixels are written only through
  * var_image_paste_model, which never touches a pixel whose mask is 0. */
+#include "fill.h"
 #include "image.h"
 #include "model.h"
 #include "result.h"
@@ -26,6 +27,7 @@ void var_edit_params_default(var_edit_params *params)
   params->variants = 1;
   params->context_margin = -1;
   params->mask_grow = -1;
+  params->fill = VAR_FILL_SMOOTH;
 }
 
 /* ---- validation ------------------------------------------------------------- */
@@ -75,6 +77,9 @@ static var_status check_params(var_model *m, const var_edit_params *p)
   if (p->mask_grow < -1 || p->mask_grow > VAR_MAX_IMAGE_SIDE)
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "mask_grow must be -1 (automatic) or 0..%d (got %d)",
                     VAR_MAX_IMAGE_SIDE, p->mask_grow);
+  if (p->fill != VAR_FILL_ORIGINAL && p->fill != VAR_FILL_SMOOTH)
+    return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "fill must be VAR_FILL_ORIGINAL (0) or VAR_FILL_SMOOTH (1) (got %d)",
+                    p->fill);
   return VAR_OK;
 }
 
@@ -302,6 +307,8 @@ var_status var_inpaint(var_model *model, const var_image *image, const var_mask 
     st = var_alloc(ctx, sizeof(int32_t) * (size_t)model->n_tokens, (void **)&a->tokens);
     if (st == VAR_OK) st = var_alloc(ctx, sizeof(float) * (size_t)model->grid * model->grid, (void **)&a->keep);
     if (st == VAR_OK) st = var_image_to_model(ctx, image, a->win, S, w.in);
+    if (st == VAR_OK && params->fill == VAR_FILL_SMOOTH)
+      st = var_fill_masked(ctx, mask->data, (size_t)mask->stride, image->width, image->height, a->win, S, w.in, NULL);
     if (st == VAR_OK) st = job_call_encode(&job, w.in, a->tokens);
     if (st == VAR_OK)
       st = var_window_keep_mask(ctx, mask->data, (size_t)mask->stride, image->width, image->height, a->box, a->win,
@@ -386,9 +393,12 @@ static var_status outpaint_window(var_model *m, edit_job *job, const var_edit_pa
   box.x += in.x;
   box.y += in.y;
   /* unknown pixels are transparent on the canvas (new margins are zero, filled
-   * holes had alpha 0), so the model sees them as the mean visible colour */
+   * holes had alpha 0), so the model sees them as the mean visible colour, or a
+   * smooth continuation of the known ones with VAR_FILL_SMOOTH */
   grow = p->mask_grow >= 0 ? p->mask_grow : var_window_auto_grow(win, S, m->cell);
   st = var_image_to_model(ctx, canvas, win, S, w->in);
+  if (st == VAR_OK && p->fill == VAR_FILL_SMOOTH)
+    st = var_fill_masked(ctx, unknown, (size_t)canvas->width, canvas->width, canvas->height, win, S, w->in, NULL);
   if (st == VAR_OK) st = job_call_encode(job, w->in, w->tokens);
   if (st == VAR_OK)
     st = var_window_keep_mask(ctx, unknown, (size_t)canvas->width, canvas->width, canvas->height, box, win, S, m->cell,

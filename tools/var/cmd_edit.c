@@ -77,7 +77,10 @@ static void usage(const options *o, FILE *fp)
             "  --rect X,Y,W,H      a rectangular selection instead of a mask file\n"
             "%s"
             "  --margin PX         context around the mask's bounding box (default: automatic)\n"
-            "  --grow PX           regenerate this far past the mask's edge (default: automatic)\n\n",
+            "  --grow PX           regenerate this far past the mask's edge (default: automatic)\n"
+            "  --fill smooth|original  what the model is shown under the mask: a smooth fill from the\n"
+            "                      surroundings (default; the old content does not leak into the result)\n"
+            "                      or the pixels as they are (the original VAR editing code)\n\n",
             o->cmd, o->what == OP_EDIT ? " --class NAME|INDEX" : "",
             o->what == OP_EDIT ? "Redraws the masked area as the given ImageNet class (class-conditional editing)."
                                : "Fills the masked area with new content that fits its surroundings.",
@@ -90,6 +93,8 @@ static void usage(const options *o, FILE *fp)
                 "the original pixels are copied unchanged.  Without --extend, the image's transparent pixels\n"
                 "are filled instead.  Large extensions are done in overlapping windows, nearest first.\n\n"
                 "  --extend L,T,R,B    margins in pixels (one number N means N,N,N,N)\n"
+                "  --fill smooth|original  what the model is shown in the new area: a smooth continuation\n"
+                "                      of the edge (default) or the mean visible colour (original VAR)\n"
                 "  --class NAME|INDEX  optional: steer the new content towards a class\n\n");
     break;
   }
@@ -202,6 +207,10 @@ static int parse_args(options *o, int argc, char **argv)
       if (parse_int(v, 0, VAR_MAX_IMAGE_SIDE, &o->p.context_margin)) return bad_value(o, a, v, "pixels >= 0");
     } else if (!strcmp(a, "--grow") && o->what != OP_GENERATE) {
       if (parse_int(v, 0, VAR_MAX_IMAGE_SIDE, &o->p.mask_grow)) return bad_value(o, a, v, "pixels >= 0");
+    } else if (!strcmp(a, "--fill") && o->what != OP_GENERATE) {
+      if (!strcmp(v, "smooth")) o->p.fill = VAR_FILL_SMOOTH;
+      else if (!strcmp(v, "original")) o->p.fill = VAR_FILL_ORIGINAL;
+      else return bad_value(o, a, v, "smooth or original");
     } else if (!strcmp(a, "--rect") && (o->what == OP_INPAINT || o->what == OP_EDIT)) {
       if (parse_quad(v, 0, 0, o->rect) || o->rect[2] < 1 || o->rect[3] < 1)
         return bad_value(o, a, v, "X,Y,W,H with W and H >= 1");

@@ -40,11 +40,13 @@ class Settings:
     seed: int = 0
     variants: int = 1
     more_smooth: bool = False
+    keep_masked: bool = False     # encode what is under the mask as it is (VAR_FILL_ORIGINAL), not a smooth fill
     margins: tuple = field(default=(0, 0, 0, 0))  # out-paint: left, top, right, bottom
 
     def edit_params(self) -> libvar.VarEditParams:
         p = libvar.edit_params(seed=self.seed, class_label=self.class_label,
-                               variants=max(1, self.variants), more_smooth=int(self.more_smooth))
+                               variants=max(1, self.variants), more_smooth=int(self.more_smooth),
+                               fill=libvar.Fill.ORIGINAL if self.keep_masked else libvar.Fill.SMOOTH)
         if self.cfg is not None:
             p.sample.cfg = self.cfg
         if self.top_k is not None:

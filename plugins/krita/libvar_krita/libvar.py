@@ -59,6 +59,13 @@ class LogLevel(enum.IntEnum):
     DEBUG = 3
 
 
+class Fill(enum.IntEnum):
+    """var_fill: what the model sees under an in-paint mask or in an out-paint margin."""
+
+    ORIGINAL = 0
+    SMOOTH = 1
+
+
 class DType(enum.IntEnum):
     """var_dtype."""
 
@@ -199,6 +206,7 @@ class VarEditParams(ctypes.Structure):
         ("variants", ctypes.c_int),
         ("context_margin", ctypes.c_int),
         ("mask_grow", ctypes.c_int),
+        ("fill", c_enum),
     ]
 
 

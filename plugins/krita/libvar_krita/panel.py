@@ -33,7 +33,8 @@ def _library_defaults() -> edits.Settings:
     p = libvar.edit_params()
     s = p.sample
     return edits.Settings(cfg=float(s.cfg), top_k=int(s.top_k), top_p=float(s.top_p), seed=int(s.seed),
-                          variants=max(1, int(p.variants)), more_smooth=bool(s.more_smooth))
+                          variants=max(1, int(p.variants)), more_smooth=bool(s.more_smooth),
+                          keep_masked=p.fill == libvar.Fill.ORIGINAL)
 
 
 class VarPanel(QWidget):
@@ -131,6 +132,12 @@ class VarPanel(QWidget):
 
         self.more_smooth = QCheckBox("smoother sampling (Gumbel)")
         form.addRow("", self.more_smooth)
+
+        self.keep_masked = QCheckBox("keep what is under the selection (original VAR)")
+        self.keep_masked.setToolTip("Off: the selected pixels are replaced by a smooth fill from their surroundings "
+                                    "before the image is encoded, so the old content does not leak into the "
+                                    "in-paint.  On: they are encoded as they are.")
+        form.addRow("", self.keep_masked)
 
         self.margins = []
         row = QHBoxLayout()
@@ -250,6 +257,7 @@ class VarPanel(QWidget):
         self.seed.setValue(max(0, min(s.seed, self.seed.maximum())))
         self.variants.setValue(s.variants)
         self.more_smooth.setChecked(bool(s.more_smooth))
+        self.keep_masked.setChecked(bool(s.keep_masked))
         for box, value in zip(self.margins, s.margins):
             box.setValue(value)
         self.random_each.setChecked(random_each)
@@ -262,7 +270,7 @@ class VarPanel(QWidget):
             class_label=self.class_label(),
             cfg=self.cfg.value(), top_k=self.top_k.value(), top_p=self.top_p.value(),
             seed=self.seed.value(), variants=self.variants.value(), more_smooth=self.more_smooth.isChecked(),
-            margins=tuple(box.value() for box in self.margins))
+            keep_masked=self.keep_masked.isChecked(), margins=tuple(box.value() for box in self.margins))
 
     def class_label(self) -> int:
         """The picked class; typed text is matched like libvar does (prefix, synonym)."""

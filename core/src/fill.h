@@ -1,0 +1,15 @@
+/* fill.h — smooth fill of masked pixels in the model's input (see fill.c). */
+#ifndef VAR_FILL_H
+#define VAR_FILL_H
+
+#include "image.h"
+
+/* planar: the 3 x S x S model input that var_image_to_model made for window `win`
+ * of a W x H image.  Every model pixel whose resampling taps read a pixel with a
+ * non-zero mask (mask[y * stride + x], image coordinates) is replaced by a smooth
+ * (near-harmonic) continuation of the others; *n_filled (may be NULL) is how many.
+ * With nothing known in the window, the fill is 0 (mid grey). */
+var_status var_fill_masked(var_ctx *ctx, const uint8_t *mask, size_t stride, int W, int H, var_window win, int S,
+                           float *planar, int *n_filled);
+
+#endif
