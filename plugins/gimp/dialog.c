@@ -13,7 +13,7 @@ typedef struct
   VarValues  *vals;
   GtkWidget  *folder, *model, *backend;
   GtkWidget  *class_entry, *class_label;
-  GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth;
+  GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth, *keep_masked;
   GtkWidget  *margin[4];
   GtkListStore *class_store;
   var_ctx    *ctx;
@@ -311,6 +311,8 @@ read_back (Dialog *d)
   v->top_p = gtk_spin_button_get_value (GTK_SPIN_BUTTON (d->top_p));
   v->variants = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (d->variants));
   v->more_smooth = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->more_smooth));
+  if (d->keep_masked)
+    v->keep_masked = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->keep_masked));
   if (d->kind == VAR_PROC_OUTPAINT)
     for (i = 0; i < 4; i++)
       v->margin[i] = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (d->margin[i]));
@@ -393,6 +395,19 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.more_smooth), vals->more_smooth);
   gtk_table_attach (GTK_TABLE (table), d.more_smooth, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
   row++;
+  if (kind != VAR_PROC_GENERATE)
+    {
+      d.keep_masked = gtk_check_button_new_with_mnemonic (kind == VAR_PROC_INPAINT
+                                                          ? _("Keep _what is under the selection (original VAR)")
+                                                          : _("Show the new area as the mea_n colour (original VAR)"));
+      gtk_widget_set_tooltip_text (d.keep_masked,
+                                   _("Off: the area to fill is first replaced by a smooth blend of its "
+                                     "surroundings, so its old content does not show through. On: the model "
+                                     "sees it as it is (the original VAR behaviour)."));
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.keep_masked), vals->keep_masked);
+      gtk_table_attach (GTK_TABLE (table), d.keep_masked, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
+      row++;
+    }
   d.backend = backend_combo_new (vals->backend);
   attach_row (table, row++, _("_Backend:"), d.backend);
 

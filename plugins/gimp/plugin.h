@@ -52,6 +52,7 @@ typedef struct
   gboolean random_seed;       /* draw a new seed for every run */
   gint32   variants;
   gboolean more_smooth;
+  gboolean keep_masked;       /* encode what is under the selection as it is (VAR_FILL_ORIGINAL) */
   gint32   margin[4];         /* out-paint: left, top, right, bottom (0 = fill transparent areas) */
 } VarValues;
 

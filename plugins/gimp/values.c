@@ -41,6 +41,7 @@ var_values_default (VarValues *vals)
   vals->random_seed = FALSE;
   vals->variants = 1;
   vals->more_smooth = FALSE;
+  vals->keep_masked = p.fill == VAR_FILL_ORIGINAL;
 }
 
 void
@@ -97,4 +98,5 @@ var_values_to_params (const VarValues *vals, var_edit_params *params)
   params->sample.more_smooth = vals->more_smooth ? 1 : 0;
   params->class_label = vals->class_label;
   params->variants = vals->variants;
+  params->fill = vals->keep_masked ? VAR_FILL_ORIGINAL : VAR_FILL_SMOOTH;
 }
