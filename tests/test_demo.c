@@ -33,9 +33,12 @@ static void test_demo_class_names(void)
   static const char *const want[] = { "stripes", "checkerboard", "gradient", "rings", "dots", "blob" };
   var_ctx *ctx = NULL;
   var_model *m;
+  var_model_info info;
   int i;
   CU_ASSERT_EQUAL_FATAL(var_ctx_new(NULL, &ctx), VAR_OK);
   m = load(ctx, DEMO_MODEL);
+  CU_ASSERT_EQUAL_FATAL(var_model_get_info(m, &info), VAR_OK);
+  CU_ASSERT_EQUAL(info.own_class_names, 6);
   for (i = 0; i < 6; i++) {
     CU_ASSERT_STRING_EQUAL(var_model_class_name(m, i), want[i]);
     CU_ASSERT_EQUAL(var_model_class_find(m, want[i]), i);
@@ -49,6 +52,8 @@ static void test_demo_class_names(void)
   var_model_free(m);
   /* a model without classes.txt and without ImageNet's 1000 classes has no names */
   m = load(ctx, GOLDEN_DIR("tiny"));
+  CU_ASSERT_EQUAL_FATAL(var_model_get_info(m, &info), VAR_OK);
+  CU_ASSERT_EQUAL(info.own_class_names, 0);
   CU_ASSERT_PTR_NULL(var_model_class_name(m, 0));
   CU_ASSERT_EQUAL(var_model_class_find(m, "stripes"), -1);
   var_model_free(m);
@@ -63,6 +68,7 @@ static void test_demo_hostile_class_names(void)
   const char *files[] = { "vae_demo.pth", "var_demo.pth" };
   var_ctx *ctx = NULL;
   var_model *m;
+  var_model_info info;
   FILE *fp;
   int i;
   CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
@@ -93,6 +99,18 @@ static void test_demo_hostile_class_names(void)
   CU_ASSERT_PTR_NULL(var_model_class_name(m, 5));
   CU_ASSERT_EQUAL(var_model_class_find(m, "again"), -1);
   CU_ASSERT_EQUAL(var_model_class_find(m, "th"), 3);
+  CU_ASSERT_EQUAL_FATAL(var_model_get_info(m, &info), VAR_OK);
+  CU_ASSERT_EQUAL(info.own_class_names, 3);   /* a class 0 is not needed either */
+  var_model_free(m);
+  /* nothing usable: no names of its own */
+  fp = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+  fputs("junk\n\n7 seven\n", fp);
+  fclose(fp);
+  m = load(ctx, dir);
+  CU_ASSERT_EQUAL_FATAL(var_model_get_info(m, &info), VAR_OK);
+  CU_ASSERT_EQUAL(info.own_class_names, 0);
+  CU_ASSERT_PTR_NULL(var_model_class_name(m, 0));
   var_model_free(m);
   var_ctx_free(ctx);
   unlink(path);

@@ -301,6 +301,8 @@ typedef struct var_model_info {
   int token_cell;         /* pixels per finest token, e.g. 16 */
   int num_classes;        /* 1000 for the released models */
   var_schedule schedule;
+  int own_class_names;    /* how many classes a classes.txt beside the transformer names (0: none, so
+                             a 1000-class model uses ImageNet's names and other models are unnamed) */
 } var_model_info;
 
 VAR_API var_status var_model_get_info(const var_model *model, var_model_info *info);

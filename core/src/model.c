@@ -184,6 +184,7 @@ var_status var_model_get_info(const var_model *model, var_model_info *info)
   info->token_cell = model->cell;
   info->num_classes = model->num_classes;
   info->schedule = model->schedule;
+  info->own_class_names = model->n_class_names;
   return VAR_OK;
 }
 

@@ -44,6 +44,7 @@ struct var_model {
   char name[64];              /* transformer file stem, e.g. "var_d16" */
   char *vae_path, *tf_path;
   char **class_names;         /* num_classes entries (NULL: unnamed) from classes.txt, or NULL */
+  int n_class_names;          /* how many of them have a name (> 0 whenever class_names is set) */
   const var_model_ops *ops;
   void *ops_user;
   var_model_trace_fn trace;

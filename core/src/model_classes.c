@@ -57,12 +57,15 @@ var_status var_model_read_class_names(var_model *m)
             return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
           }
           strcpy(m->class_names[idx], label);
+          m->n_class_names++;
         }
       }
     }
     if (ch == EOF) break;
   }
   fclose(fp);
+  /* a file with no usable line names nothing: ImageNet's names still apply to a 1000-class model */
+  if (!m->n_class_names) var_model_free_class_names(m);
   return VAR_OK;
 }
 
@@ -73,6 +76,7 @@ void var_model_free_class_names(var_model *m)
   for (i = 0; i < m->num_classes; i++) free(m->class_names[i]);
   free(m->class_names);
   m->class_names = NULL;
+  m->n_class_names = 0;
 }
 
 static int imagenet_model(const var_model *m) { return m->num_classes == var_imagenet_n_classes(); }

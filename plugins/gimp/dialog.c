@@ -164,8 +164,7 @@ class_source_reload (Dialog *d)
     {
       var_model_info info;
 
-      if (var_model_get_info (m, &info) == VAR_OK && info.num_classes != var_imagenet_n_classes () &&
-          var_model_class_name (m, 0))
+      if (var_model_get_info (m, &info) == VAR_OK && info.own_class_names > 0)
         {
           d->named = m;
           d->n_named = info.num_classes;

@@ -55,7 +55,7 @@ int main(void)
   END();
   BEGIN(var_model_info);
   FIELD(var_model_info, name); FIELD(var_model_info, image_size); FIELD(var_model_info, token_cell);
-  FIELD(var_model_info, num_classes); FIELD(var_model_info, schedule);
+  FIELD(var_model_info, num_classes); FIELD(var_model_info, schedule); FIELD(var_model_info, own_class_names);
   END();
   BEGIN(var_edit_params);
   FIELD(var_edit_params, sample); FIELD(var_edit_params, class_label); FIELD(var_edit_params, variants);

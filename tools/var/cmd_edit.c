@@ -276,9 +276,10 @@ static void log_to_stderr(void *user, var_log_level level, const char *msg)
 /* ---- running ----------------------------------------------------------------------- */
 
 /* --class: an index, a name of the model's classes (classes.txt or ImageNet's), "none" or "random". */
-static int resolve_class(options *o, const var_model *model, int num_classes)
+static int resolve_class(options *o, const var_model *model, const var_model_info *info)
 {
   const char *t = o->class_text;
+  const int num_classes = info->num_classes, own_names = info->own_class_names > 0;
   int idx;
   if (!t || !strcmp(t, "random")) {
     if (o->what != OP_GENERATE) {
@@ -308,10 +309,9 @@ static int resolve_class(options *o, const var_model *model, int num_classes)
     return 0;
   }
   idx = var_model_class_find(model, t);
-  if (idx < 0 && num_classes != var_imagenet_n_classes()) {
+  if (idx < 0 && (own_names || num_classes != var_imagenet_n_classes())) {
     fprintf(stderr, "var %s: \"%s\" is not a class of this %d-class model%s\n", o->cmd, t, num_classes,
-            var_model_class_name(model, 0) ? " (see classes.txt beside the model)"
-                                           : " (give an index; no classes.txt beside the model)");
+            own_names ? " (see classes.txt beside the model)" : " (give an index; no classes.txt beside the model)");
     return 2;
   }
   if (idx < 0) {
@@ -437,7 +437,7 @@ static int run(options *o)
     goto done;
   }
   var_model_get_info(model, &info);
-  if ((rc = resolve_class(o, model, info.num_classes)) != 0) goto done;
+  if ((rc = resolve_class(o, model, &info)) != 0) goto done;
   rc = 1;
   if (show_bar) var_ctx_set_progress(ctx, draw_progress, NULL);
   running_ctx = ctx;

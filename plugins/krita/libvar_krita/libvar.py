@@ -196,6 +196,7 @@ class VarModelInfo(ctypes.Structure):
         ("token_cell", ctypes.c_int),
         ("num_classes", ctypes.c_int),
         ("schedule", VarSchedule),
+        ("own_class_names", ctypes.c_int),
     ]
 
 

@@ -210,7 +210,7 @@ class VarPanel(QWidget):
                 if self._names_ctx is None:
                     self._names_ctx = libvar.Context(backend="cpu", n_threads=1)
                 model = libvar.Model.load_dir(self._names_ctx, folder, self.model_name.currentData() or None)
-                if model.info().num_classes != libvar.imagenet_n_classes() and model.class_names():
+                if model.info().own_class_names > 0:
                     self._names_model = model
                 else:
                     model.close()
