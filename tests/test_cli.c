@@ -217,6 +217,8 @@ static void test_cli_usage(void)
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --fill noise", out, sizeof out), 2);
   CU_ASSERT(strstr(out, "smooth or original") != NULL);
   CU_ASSERT_EQUAL(run_var("generate --fill smooth", out, sizeof out), 2);   /* nothing to fill */
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --strength 1.5", out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "0..1") != NULL);
   CU_ASSERT_EQUAL(run_var("edit a.png --rect 0,0,4,4", out, sizeof out), 2);   /* edit needs --class */
   CU_ASSERT(strstr(out, "--class") != NULL);
   CU_ASSERT_EQUAL(run_var("outpaint a.png --extend 1,2", out, sizeof out), 2);
@@ -307,6 +309,11 @@ static void test_cli_tiny_model(void)
            tmp_path("photo.png"), GOLDEN_DIR("tiny"), tmp_path("wide.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
   CU_ASSERT(strstr(out, "VAR outpaint var_d2 ") != NULL && strstr(out, " fill=original") != NULL);
+  CU_ASSERT(strstr(out, "strength") == NULL);   /* only said when below 1 */
+  snprintf(args, sizeof args, "inpaint %s --rect 30,10,20,15 --strength 0.5 --model-dir %s --out %s",
+           tmp_path("photo.png"), GOLDEN_DIR("tiny"), tmp_path("half.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, " strength=0.5") != NULL);
   snprintf(args, sizeof args, "generate --model-dir %s --model var_d2 --class 7 --cfg 1.5 --out %s", GOLDEN_DIR("tiny"),
            tmp_path("gen.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);

@@ -16,7 +16,7 @@
 
 static var_ctx *ctx;
 static var_model *fake64, *fake256;
-static int n_encode, n_generate;
+static int n_encode, n_generate, last_keep_scales = -1;
 
 static uint32_t rng_state = 777;
 static uint32_t rnd(void)
@@ -59,10 +59,11 @@ static uint32_t hash3(uint64_t a, uint32_t b, uint32_t c)
 }
 
 static var_status fake_generate(var_model *m, const var_sample_params *p, int label, const int32_t *keep_tokens,
-                                const float *keep_mask, int32_t *tokens_out, float *img_out)
+                                const float *keep_mask, int keep_scales, int32_t *tokens_out, float *img_out)
 {
   int S = m->image_size, h = m->grid, cell = m->cell, off = m->n_tokens - h * h, s, i, c, x, y;
   n_generate++;
+  last_keep_scales = keep_scales;
   for (s = 0; s < m->schedule.n_scales; s++) {
     var_progress pr;
     var_status st;
@@ -297,6 +298,47 @@ static void test_inpaint_two_areas(void)
   CU_ASSERT_EQUAL(check_result(&im, &mb.m, var_result_image(r, 1)), 0);
   var_result_free(r);
   free(log);
+  free(mb.data);
+  free(im.data);
+}
+
+/* strength: how many coarse scales the model call keeps whole */
+static void test_strength(void)
+{
+  var_image im = new_image(64, 64);
+  mask_buf mb = new_mask(64, 64);
+  var_edit_params p = params_n(1, 2);
+  var_result *r = NULL;
+  const int n = fake64->schedule.n_scales;
+  static const float strengths[] = { 1.0f, 0.5f, 0.0f, 0.74f };
+  size_t i;
+  mask_rect(&mb, 10, 10, 20, 20, 0);
+  for (i = 0; i < sizeof strengths / sizeof strengths[0]; i++) {
+    int want = (int)floor((1.0 - strengths[i]) * n + 0.5);
+    p.strength = strengths[i];
+    last_keep_scales = -1;
+    CU_ASSERT_FATAL(var_inpaint(fake64, &im, &mb.m, &p, &r) == VAR_OK);
+    CU_ASSERT_EQUAL(last_keep_scales, want);
+    CU_ASSERT_EQUAL(check_result(&im, &mb.m, var_result_image(r, 0)), 0);
+    var_result_free(r);
+    last_keep_scales = -1;
+    CU_ASSERT_FATAL(var_outpaint(fake64, &im, 0, 0, 16, 0, &p, &r) == VAR_OK);
+    CU_ASSERT_EQUAL(last_keep_scales, want);
+    var_result_free(r);
+  }
+  CU_ASSERT_EQUAL(n, 4);
+  /* plain generation keeps nothing whatever the strength */
+  p.strength = 0.0f;
+  CU_ASSERT_FATAL(var_generate(fake64, &p, &r) == VAR_OK);
+  CU_ASSERT_EQUAL(last_keep_scales, 0);
+  var_result_free(r);
+  /* out of range */
+  p.strength = 1.5f;
+  CU_ASSERT_EQUAL(var_inpaint(fake64, &im, &mb.m, &p, &r), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NULL(r);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "strength") != NULL);
+  p.strength = NAN;
+  CU_ASSERT_EQUAL(var_inpaint(fake64, &im, &mb.m, &p, &r), VAR_ERR_INVALID_ARGUMENT);
   free(mb.data);
   free(im.data);
 }
@@ -760,6 +802,7 @@ int main(void)
     { "in-paint: token-aligned rectangle at model size", test_inpaint_token_aligned },
     { "in-paint: far-apart selections in separate windows", test_inpaint_two_areas },
     { "in-paint: bad input gives clear errors", test_inpaint_bad_input },
+    { "strength: coarse scales kept whole, in- and out-paint", test_strength },
     { "variants: seeds and equality with single runs", test_variants },
     { "progress: one monotonic fraction over the job", test_progress },
     { "cancel: no result, from callback or another thread", test_cancel },

@@ -245,8 +245,8 @@ static void check_small_token_level(const char *tag)
   sp.cfg = (float)var_json_get(golden_case(&g, tag), "cfg")->number;
   sp.top_k = 1;
   t0 = now();
-  CU_ASSERT_FATAL(m->ops->generate(m, &sp, glabel.i[0] >= m->num_classes ? -1 : (int)glabel.i[0], tokens, keep, out,
-                                   img) == VAR_OK);
+  CU_ASSERT_FATAL(m->ops->generate(m, &sp, glabel.i[0] >= m->num_classes ? -1 : (int)glabel.i[0], tokens, keep, 0,
+                                   out, img) == VAR_OK);
   printf("\n  small %s: masked generation %dx%d in %.3f s\n", tag, S, S, now() - t0);
   bad = 0;
   for (i = 0; i < g.L; i++) bad += out[i] != (int32_t)gtok.i[i];

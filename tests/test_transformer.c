@@ -543,7 +543,7 @@ static void test_edit_flags(void)
   s.pn[0] = 1; s.pn[1] = 2; s.pn[2] = 3; s.pn[3] = 4;
   for (y = 0; y < 4; y++)
     for (x = 0; x < 4; x++) m[y * 4 + x] = x >= 2 ? 1.0f : 0.0f;
-  var_edit_scale_flags(&s, m, flags);
+  var_edit_scale_flags(&s, m, 0, flags);
   CU_ASSERT_EQUAL(flags[0], 1);                  /* 1x1: always kept */
   CU_ASSERT_EQUAL(flags[1], 0);                  /* 2x2: exact halves */
   CU_ASSERT_EQUAL(flags[2], 1);
@@ -553,6 +553,13 @@ static void test_edit_flags(void)
     CU_ASSERT_EQUAL(flags[5 + y * 3 + 2], 1);
   }
   for (y = 0; y < 16; y++) CU_ASSERT_EQUAL(flags[14 + y], m[y] > 0.5f);
+  /* strength < 1: the first keep_scales scales are kept whole, the others as before */
+  {
+    int32_t kept[1 + 4 + 9 + 16];
+    var_edit_scale_flags(&s, m, 3, kept);
+    for (y = 0; y < 14; y++) CU_ASSERT_EQUAL(kept[y], 1);
+    for (y = 14; y < 30; y++) CU_ASSERT_EQUAL(kept[y], flags[y]);
+  }
 }
 
 /* ---- whole-model behaviour --------------------------------------------------------- */

@@ -326,6 +326,11 @@ typedef struct var_edit_params {
                              -1 = automatic (a quarter of a token cell) */
   int fill;               /* in-paint and out-paint: what the model is shown where pixels are to be
                              regenerated, a var_fill value (default VAR_FILL_SMOOTH) */
+  float strength;         /* in-paint and out-paint, 0..1: the share of the scales, finest first, that
+                             are regenerated where the mask is; the coarser ones are kept from the
+                             (filled) input, like img2img's denoising strength.  1 (default) =
+                             every scale (the original VAR editing); with n scales, the first
+                             round((1 - strength) n) are kept */
 } var_edit_params;
 
 /* What the masked (in-paint) or missing (out-paint) pixels look like when the
@@ -342,7 +347,7 @@ typedef enum var_fill {
 
 /* sample = var_sample_params' documented defaults (seed 0, cfg 4, top_k 900,
  * top_p 0.95, more_smooth 0), class_label -1, variants 1, margin and grow
- * automatic, fill VAR_FILL_SMOOTH. */
+ * automatic, fill VAR_FILL_SMOOTH, strength 1. */
 VAR_API void var_edit_params_default(var_edit_params *params);
 
 typedef struct var_result var_result;

@@ -28,6 +28,7 @@ void var_edit_params_default(var_edit_params *params)
   params->context_margin = -1;
   params->mask_grow = -1;
   params->fill = VAR_FILL_SMOOTH;
+  params->strength = 1.0f;
 }
 
 /* ---- validation ------------------------------------------------------------- */
@@ -77,10 +78,19 @@ static var_status check_params(var_model *m, const var_edit_params *p)
   if (p->mask_grow < -1 || p->mask_grow > VAR_MAX_IMAGE_SIDE)
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "mask_grow must be -1 (automatic) or 0..%d (got %d)",
                     VAR_MAX_IMAGE_SIDE, p->mask_grow);
+  if (!(p->strength >= 0.0f && p->strength <= 1.0f))
+    return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "strength must be between 0 and 1 (got %g)", (double)p->strength);
   if (p->fill != VAR_FILL_ORIGINAL && p->fill != VAR_FILL_SMOOTH)
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "fill must be VAR_FILL_ORIGINAL (0) or VAR_FILL_SMOOTH (1) (got %d)",
                     p->fill);
   return VAR_OK;
+}
+
+/* An edit's strength as the number of coarse scales kept whole: strength 1
+ * regenerates every scale inside the mask, 0 none (the result is the encoded input). */
+static int strength_keep_scales(const var_model *m, float strength)
+{
+  return (int)floor((1.0 - (double)strength) * m->schedule.n_scales + 0.5);
 }
 
 /* Common start of every call: model and out checked, cancel flag cleared, params defaulted. */
@@ -110,6 +120,7 @@ typedef struct edit_job {
   void *user;
   int total, done, cur;       /* steps: all, finished, of the running model call */
   int variant, variants;
+  int keep_scales;            /* edits: coarse scales kept whole from the encoded input (strength) */
 } edit_job;
 
 static void job_init(edit_job *j, var_model *m, int variants, int total)
@@ -164,7 +175,7 @@ static var_status job_call_generate(edit_job *j, const var_sample_params *sp, in
   j->cur = steps;
   ctx->progress = job_forward;
   ctx->progress_user = j;
-  st = j->m->ops->generate(j->m, sp, label, keep_tokens, keep_mask, tokens, img);
+  st = j->m->ops->generate(j->m, sp, label, keep_tokens, keep_mask, keep_tokens ? j->keep_scales : 0, tokens, img);
   ctx->progress = j->user_fn;
   ctx->progress_user = j->user;
   /* a cancel that arrived after the model call's last report still counts */
@@ -295,6 +306,7 @@ var_status var_inpaint(var_model *model, const var_image *image, const var_mask 
   if (st == VAR_OK) st = var_result_new(ctx, params->variants, image->width, image->height, &res);
   if (st != VAR_OK) goto done;
   job_init(&job, model, params->variants, n_areas * (1 + params->variants * (gen_steps(model) + 1)));
+  job.keep_scales = strength_keep_scales(model, params->strength);
   if ((st = job_step(&job, 0, "encode")) != VAR_OK) goto done;
 
   /* every area is encoded from the input: the windows are disjoint, so they do not see each other's results */
@@ -485,6 +497,7 @@ var_status var_outpaint(var_model *model, const var_image *image, int left, int 
   if (st == VAR_OK) st = var_result_new(ctx, params->variants, (int)CW, (int)CH, &res);
   if (st != VAR_OK) goto done;
   job_init(&job, model, params->variants, params->variants * n_wins * (1 + gen_steps(model) + 1));
+  job.keep_scales = strength_keep_scales(model, params->strength);
   if ((st = job_step(&job, 0, "encode")) != VAR_OK) goto done;
   for (v = 0; v < params->variants; v++) {
     var_sample_params sp = params->sample;

@@ -44,7 +44,7 @@ static void bilinear_tap(int in, int out, int o, int *i0, int *i1, float *l0, fl
   *l0 = 1.0f - *l1;
 }
 
-void var_edit_scale_flags(const var_schedule *s, const float *m, int32_t *flags)
+void var_edit_scale_flags(const var_schedule *s, const float *m, int keep_scales, int32_t *flags)
 {
   const int h = s->pn[s->n_scales - 1];
   int si, y, x, off = 0;
@@ -56,7 +56,7 @@ void var_edit_scale_flags(const var_schedule *s, const float *m, int32_t *flags)
       bilinear_tap(h, pn, y, &y0, &y1, &ly0, &ly1);
       for (x = 0; x < pn; x++) {
         float top, bottom, v;
-        if (pn * pn <= 3) {
+        if (pn * pn <= 3 || si < keep_scales) {
           flags[off + y * pn + x] = 1;
           continue;
         }
@@ -243,7 +243,8 @@ static var_status run_setup(gen_run *r, const int *labels, const int32_t *keep_t
   }
   if (keep_tokens)
     for (b = 0; b < r->B; b++)
-      var_edit_scale_flags(r->sched, keep_mask + (size_t)b * r->h * r->h, r->flags + (size_t)b * r->L);
+      var_edit_scale_flags(r->sched, keep_mask + (size_t)b * r->h * r->h, r->hooks->keep_scales,
+                           r->flags + (size_t)b * r->L);
   for (si = 0; si < r->S; si++) r->macs_total += var_tf_scale_macs(r->tf, si, r->G);
   /* decoder cost, scaled from the released VAE (196.9 G MAC at 16x16 latents, ch 160; var-spec §8):
    * only used to apportion the progress bar */

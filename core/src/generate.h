@@ -22,6 +22,8 @@ typedef struct var_gen_hooks {
    * of a larger job (0 and 1 for a call of its own) and name the variant. */
   double progress_base, progress_span;
   int variant, variants;
+  /* Edits: scales 0..keep_scales-1 keep every token of keep_tokens (0 = only the mask decides). */
+  int keep_scales;
 } var_gen_hooks;
 
 /* Fills hooks with "no hooks", progress over the whole of [0, 1]. */
@@ -37,7 +39,8 @@ var_status var_generate_ex(var_transformer *tf, var_vqvae *vae, const var_sample
 /* Per-scale keep flags (token layout, int32 [L]) from a keep mask on the finest
  * grid (h x h, h = pn[S-1], 1 = keep): bilinear resize to each pn x pn with
  * PyTorch's CPU index arithmetic (var-spec §2.1), then > 0.5; scales with
- * pn^2 <= 3 are kept entirely (var-spec §6). */
-void var_edit_scale_flags(const var_schedule *s, const float *keep_mask, int32_t *flags);
+ * pn^2 <= 3 are kept entirely (var-spec §6), and so are the first keep_scales
+ * scales (an edit's strength < 1). */
+void var_edit_scale_flags(const var_schedule *s, const float *keep_mask, int keep_scales, int32_t *flags);
 
 #endif

@@ -11,10 +11,11 @@ typedef struct var_model_ops {
   /* img: 3 x S x S planar in [-1, 1]; tokens: L (one image). */
   var_status (*encode)(var_model *m, const float *img, int32_t *tokens);
   /* One image with seed p->seed; label < 0 = unconditional; keep_tokens and
-   * keep_mask (h x h, 1 = keep) both NULL for plain generation.
+   * keep_mask (h x h, 1 = keep) both NULL for plain generation; the first
+   * keep_scales scales keep all of keep_tokens.
    * tokens_out: L; img_out: 3 x S x S planar in [0, 1]. */
   var_status (*generate)(var_model *m, const var_sample_params *p, int label, const int32_t *keep_tokens,
-                         const float *keep_mask, int32_t *tokens_out, float *img_out);
+                         const float *keep_mask, int keep_scales, int32_t *tokens_out, float *img_out);
 } var_model_ops;
 
 /* What one model call of an edit saw and produced (test and debug hook). */

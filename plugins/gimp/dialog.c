@@ -13,7 +13,7 @@ typedef struct
   VarValues  *vals;
   GtkWidget  *folder, *model, *backend;
   GtkWidget  *class_entry, *class_label;
-  GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth, *keep_masked;
+  GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth, *keep_masked, *strength;
   GtkWidget  *margin[4];
   GtkListStore *class_store;
   var_ctx    *ctx;
@@ -312,6 +312,8 @@ read_back (Dialog *d)
   v->more_smooth = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->more_smooth));
   if (d->keep_masked)
     v->keep_masked = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->keep_masked));
+  if (d->strength)
+    v->strength = gtk_spin_button_get_value (GTK_SPIN_BUTTON (d->strength));
   if (d->kind == VAR_PROC_OUTPAINT)
     for (i = 0; i < 4; i++)
       v->margin[i] = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (d->margin[i]));
@@ -396,6 +398,11 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   row++;
   if (kind != VAR_PROC_GENERATE)
     {
+      d.strength = spin_new (vals->strength, 0.0, 1.0, 0.05, 2);
+      gtk_widget_set_tooltip_text (d.strength,
+                                   _("Share of the scales regenerated, finest first: 1 = all (the original VAR); "
+                                     "lower values keep the coarse layout of the (filled) area"));
+      attach_row (table, row++, _("St_rength:"), d.strength);
       d.keep_masked = gtk_check_button_new_with_mnemonic (kind == VAR_PROC_INPAINT
                                                           ? _("Keep _what is under the selection (original VAR)")
                                                           : _("Show the new area as the mea_n colour (original VAR)"));

@@ -53,6 +53,7 @@ typedef struct
   gint32   variants;
   gboolean more_smooth;
   gboolean keep_masked;       /* encode what is under the selection as it is (VAR_FILL_ORIGINAL) */
+  gdouble  strength;          /* share of the scales regenerated in the selection, finest first */
   gint32   margin[4];         /* out-paint: left, top, right, bottom (0 = fill transparent areas) */
 } VarValues;
 

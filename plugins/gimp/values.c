@@ -42,6 +42,7 @@ var_values_default (VarValues *vals)
   vals->variants = 1;
   vals->more_smooth = FALSE;
   vals->keep_masked = p.fill == VAR_FILL_ORIGINAL;
+  vals->strength = p.strength;
 }
 
 void
@@ -99,4 +100,5 @@ var_values_to_params (const VarValues *vals, var_edit_params *params)
   params->class_label = vals->class_label;
   params->variants = vals->variants;
   params->fill = vals->keep_masked ? VAR_FILL_ORIGINAL : VAR_FILL_SMOOTH;
+  params->strength = (float) vals->strength;
 }

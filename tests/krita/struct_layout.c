@@ -60,7 +60,7 @@ int main(void)
   BEGIN(var_edit_params);
   FIELD(var_edit_params, sample); FIELD(var_edit_params, class_label); FIELD(var_edit_params, variants);
   FIELD(var_edit_params, context_margin); FIELD(var_edit_params, mask_grow);
-  FIELD(var_edit_params, fill);
+  FIELD(var_edit_params, fill); FIELD(var_edit_params, strength);
   END();
   printf("}\n");
   return 0;

@@ -129,6 +129,15 @@ class LibraryTest(unittest.TestCase):
         self.assertEqual((p.sample.seed, p.sample.cfg, p.variants), (11, 1.5, 3))
         with self.assertRaises(TypeError):
             L.edit_params(colour="red")
+        p = L.edit_params()
+        self.assertEqual((p.fill, p.strength), (L.Fill.SMOOTH, 1.0))
+
+    def test_docker_settings_to_params(self):
+        from libvar_krita import edits
+        p = edits.Settings().edit_params()
+        self.assertEqual((p.fill, p.strength), (L.Fill.SMOOTH, 1.0))
+        p = edits.Settings(keep_masked=True, strength=0.25, seed=4).edit_params()
+        self.assertEqual((p.fill, p.strength, p.sample.seed), (L.Fill.ORIGINAL, 0.25, 4))
 
 
 class SymbolBindingTest(unittest.TestCase):

@@ -220,7 +220,7 @@ void golden_generation_case(const golden_set *g, golden_report *r, const char *t
     int64_t n;
     char err[512];
     snprintf(label, sizeof label, "%s_forced", tag);
-    var_edit_scale_flags(&g->schedule, c.keep_mask, flags);
+    var_edit_scale_flags(&g->schedule, c.keep_mask, 0, flags);
     if (golden_load_i32(g, label, &gold_forced, &n, err, sizeof err) || n != c.L)
       golden_record(r, g, label, GOLDEN_FAIL, "%s", err);
     else

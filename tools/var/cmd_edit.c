@@ -80,7 +80,9 @@ static void usage(const options *o, FILE *fp)
             "  --grow PX           regenerate this far past the mask's edge (default: automatic)\n"
             "  --fill smooth|original  what the model is shown under the mask: a smooth fill from the\n"
             "                      surroundings (default; the old content does not leak into the result)\n"
-            "                      or the pixels as they are (the original VAR editing code)\n\n",
+            "                      or the pixels as they are (the original VAR editing code)\n"
+            "  --strength F        0..1: share of the scales regenerated in the mask, finest first; the\n"
+            "                      coarser ones keep the (filled) input's layout (default 1 = all)\n\n",
             o->cmd, o->what == OP_EDIT ? " --class NAME|INDEX" : "",
             o->what == OP_EDIT ? "Redraws the masked area as the given ImageNet class (class-conditional editing)."
                                : "Fills the masked area with new content that fits its surroundings.",
@@ -95,6 +97,7 @@ static void usage(const options *o, FILE *fp)
                 "  --extend L,T,R,B    margins in pixels (one number N means N,N,N,N)\n"
                 "  --fill smooth|original  what the model is shown in the new area: a smooth continuation\n"
                 "                      of the edge (default) or the mean visible colour (original VAR)\n"
+                "  --strength F        0..1: share of the scales regenerated in the new area (default 1)\n"
                 "  --class NAME|INDEX  optional: steer the new content towards a class\n\n");
     break;
   }
@@ -207,6 +210,8 @@ static int parse_args(options *o, int argc, char **argv)
       if (parse_int(v, 0, VAR_MAX_IMAGE_SIDE, &o->p.context_margin)) return bad_value(o, a, v, "pixels >= 0");
     } else if (!strcmp(a, "--grow") && o->what != OP_GENERATE) {
       if (parse_int(v, 0, VAR_MAX_IMAGE_SIDE, &o->p.mask_grow)) return bad_value(o, a, v, "pixels >= 0");
+    } else if (!strcmp(a, "--strength") && o->what != OP_GENERATE) {
+      if (parse_float(v, 0, 1, &o->p.strength)) return bad_value(o, a, v, "a number 0..1");
     } else if (!strcmp(a, "--fill") && o->what != OP_GENERATE) {
       if (!strcmp(v, "smooth")) o->p.fill = VAR_FILL_SMOOTH;
       else if (!strcmp(v, "original")) o->p.fill = VAR_FILL_ORIGINAL;

@@ -41,6 +41,7 @@ class Settings:
     variants: int = 1
     more_smooth: bool = False
     keep_masked: bool = False     # encode what is under the mask as it is (VAR_FILL_ORIGINAL), not a smooth fill
+    strength: Optional[float] = None  # share of the scales regenerated in the mask (None: libvar's default, 1)
     margins: tuple = field(default=(0, 0, 0, 0))  # out-paint: left, top, right, bottom
 
     def edit_params(self) -> libvar.VarEditParams:
@@ -53,6 +54,8 @@ class Settings:
             p.sample.top_k = self.top_k
         if self.top_p is not None:
             p.sample.top_p = self.top_p
+        if self.strength is not None:
+            p.strength = self.strength
         return p
 
     def replace(self, **changes) -> "Settings":

@@ -208,6 +208,7 @@ class VarEditParams(ctypes.Structure):
         ("context_margin", ctypes.c_int),
         ("mask_grow", ctypes.c_int),
         ("fill", c_enum),
+        ("strength", ctypes.c_float),
     ]
 
 

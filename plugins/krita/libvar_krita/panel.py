@@ -34,7 +34,7 @@ def _library_defaults() -> edits.Settings:
     s = p.sample
     return edits.Settings(cfg=float(s.cfg), top_k=int(s.top_k), top_p=float(s.top_p), seed=int(s.seed),
                           variants=max(1, int(p.variants)), more_smooth=bool(s.more_smooth),
-                          keep_masked=p.fill == libvar.Fill.ORIGINAL)
+                          keep_masked=p.fill == libvar.Fill.ORIGINAL, strength=float(p.strength))
 
 
 class VarPanel(QWidget):
@@ -132,6 +132,14 @@ class VarPanel(QWidget):
 
         self.more_smooth = QCheckBox("smoother sampling (Gumbel)")
         form.addRow("", self.more_smooth)
+
+        self.strength = QDoubleSpinBox()
+        self.strength.setRange(0.0, 1.0)
+        self.strength.setDecimals(2)
+        self.strength.setSingleStep(0.05)
+        self.strength.setToolTip("In-paint and out-paint: the share of the scales regenerated, finest first. "
+                                 "1 = all (the original VAR); lower keeps the coarse layout of the (filled) area.")
+        form.addRow("Strength", self.strength)
 
         self.keep_masked = QCheckBox("keep what is under the selection (original VAR)")
         self.keep_masked.setToolTip("Off: the selected pixels are replaced by a smooth fill from their surroundings "
@@ -258,6 +266,7 @@ class VarPanel(QWidget):
         self.variants.setValue(s.variants)
         self.more_smooth.setChecked(bool(s.more_smooth))
         self.keep_masked.setChecked(bool(s.keep_masked))
+        self.strength.setValue(s.strength if s.strength is not None else 1.0)
         for box, value in zip(self.margins, s.margins):
             box.setValue(value)
         self.random_each.setChecked(random_each)
@@ -270,7 +279,7 @@ class VarPanel(QWidget):
             class_label=self.class_label(),
             cfg=self.cfg.value(), top_k=self.top_k.value(), top_p=self.top_p.value(),
             seed=self.seed.value(), variants=self.variants.value(), more_smooth=self.more_smooth.isChecked(),
-            keep_masked=self.keep_masked.isChecked(), margins=tuple(box.value() for box in self.margins))
+            keep_masked=self.keep_masked.isChecked(), strength=self.strength.value(), margins=tuple(box.value() for box in self.margins))
 
     def class_label(self) -> int:
         """The picked class; typed text is matched like libvar does (prefix, synonym)."""
