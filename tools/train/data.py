@@ -2,11 +2,11 @@
 
 Six classes of 32x32 RGB patterns whose hidden parts can be predicted from what is visible:
 
-  0 stripes       straight bands, random angle, period 8-16 px, random duty cycle
-  1 checkerboard  rotated squares, cell 5-10 px
+  0 stripes       straight bands, random angle, period 10-20 px, random duty cycle
+  1 checkerboard  rotated squares, cell 6-12 px
   2 gradient      linear blend between two colours, random direction, mild curvature
-  3 rings         concentric circles around a random centre (possibly off-image), period 7-14 px
-  4 dots          a rotated lattice of discs, period 8-14 px
+  3 rings         concentric circles around a random centre (possibly off-image), period 9-16 px
+  4 dots          a rotated lattice of discs, period 10-16 px
   5 blob          one large solid disc, square or triangle on a plain background
 
 Colours: every image picks two random positions a, b on a fixed colour ramp (dark blue - purple -
@@ -75,11 +75,11 @@ def render(label, seed):
     y, x = _grid(rng)
     if label == 0:
         u, _ = _rot(rng, y, x)
-        period = rng.uniform(8, 16)
+        period = rng.uniform(10, 20)
         m = _edge(_periodic_band(u + rng.random() * period, period, rng.uniform(0.35, 0.65)))
     elif label == 1:
         u, v = _rot(rng, y, x)
-        cell = rng.uniform(5, 10)
+        cell = rng.uniform(6, 12)
         u = u + rng.random() * 2 * cell
         v = v + rng.random() * 2 * cell
         du = _periodic_band(u, 2 * cell, 0.5)
@@ -92,12 +92,12 @@ def render(label, seed):
         m = np.clip(t, 0, 1)
     elif label == 3:
         cy, cx = rng.uniform(-8, SIZE + 8, 2)
-        period = rng.uniform(7, 14)
+        period = rng.uniform(9, 16)
         r = np.hypot(y - cy, x - cx)
         m = _edge(_periodic_band(r + rng.random() * period, period, rng.uniform(0.4, 0.6)))
     elif label == 4:
         u, v = _rot(rng, y, x)
-        period = rng.uniform(8, 14)
+        period = rng.uniform(10, 16)
         rad = period * rng.uniform(0.25, 0.38)
         du = np.mod(u + rng.random() * period, period) - period / 2
         dv = np.mod(v + rng.random() * period, period) - period / 2

@@ -5,8 +5,9 @@ training), each with one hole (a rectangle or an ellipse, 8, 12 or 16 px across,
 inside the 32x32 image).  The hole is filled three ways and scored by PSNR over the hole's pixels
 (RGB, 8-bit values scaled to [0, 1]):
   * C in-paint  — `build/tools/var inpaint` with models/demo (unconditional, the whole image as context),
-                  given the image with the hole flattened to the mean colour (so nothing of the hidden
-                  content reaches the model);
+                  given the image with the hole flattened to the mean colour, so nothing of the hidden
+                  content can reach the model whatever --fill is (the library's default, --fill smooth,
+                  replaces the masked pixels by a harmonic fill of their surroundings before encoding);
   * mean fill   — the mean colour of the known pixels;
   * diffusion   — harmonic (Laplace) fill: Jacobi iterations of the 4-neighbour average with the known
                   pixels fixed, started from the mean colour, run to convergence.
@@ -135,9 +136,15 @@ def main():
     ap.add_argument('--prefill', choices=('mean', 'diffusion'), default='mean',
                     help='what the C in-paint gets inside the hole')
     ap.add_argument('--grow', help='var inpaint --grow PX (default: the library\'s)')
+    ap.add_argument('--fill', choices=('smooth', 'original'), default='smooth', help='var inpaint --fill')
+    ap.add_argument('--strength', default='1', help='var inpaint --strength')
     ap.add_argument('--with-class', action='store_true',
                     help='class-conditional in-paint with the true class (default: unconditional)')
     ap.add_argument('--cfg', default='1.5', help='guidance for --with-class')
+    ap.add_argument('--validation', type=int, choices=(0, 1), default=0,
+                    help='1: a disjoint set of held-out images and holes, for choosing settings '
+                         '(--strength, --top-k) without looking at the reported set')
+    ap.add_argument('--no-class', action='store_true', help='skip the class-dependence measurement')
     ap.add_argument('--json')
     ap.add_argument('--save-examples', help='write a contact sheet PNG of a few in-paint cases here')
     args = ap.parse_args()
@@ -145,10 +152,10 @@ def main():
     res = {'inpaint': [], 'settings': vars(args)}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rng = np.random.default_rng(12345)
+        rng = np.random.default_rng(12345 + args.validation)
         for c in range(nc):
             for i in range(args.per_class):
-                seed = data.EVAL_SEED_BASE + 1000 * c + i
+                seed = data.EVAL_SEED_BASE + 1000 * c + i + 500 * args.validation
                 img = to_u8(data.render(c, seed).transpose(1, 2, 0))
                 x = img.astype(np.float64) / 255
                 m, kind, size = make_hole(rng)
@@ -157,10 +164,11 @@ def main():
                 # the model must not see what was in the hole (the coarse scales it keeps would carry
                 # it), so it gets the image with the hole pre-filled by one of the baselines
                 out_c = c_inpaint(args.var, args.model_dir, to_u8(out_d if args.prefill == 'diffusion' else out_m),
-                                  m, i, tmp, ['--top-k', args.top_k, '--top-p', args.top_p] +
+                                  m, i, tmp, ['--top-k', args.top_k, '--top-p', args.top_p, '--fill', args.fill,
+                                              '--strength', args.strength] +
                                   (['--grow', args.grow] if args.grow else []) +
                                   (['--class', str(c), '--cfg', args.cfg] if args.with_class else []))
-                res['inpaint'].append(dict(cls=c, seed=seed, kind=kind, size=size, c=psnr(out_c, x, m),
+                res['inpaint'].append(dict(cls=c, seed=seed, kind=kind, size=size, npix=int(m.sum()), c=psnr(out_c, x, m),
                                            mean=psnr(out_m, x, m), diffusion=psnr(out_d, x, m)))
                 if i < 2 and args.save_examples:
                     hole = x.copy()
@@ -171,33 +179,39 @@ def main():
             Image.fromarray(to_u8(sheet)).resize((sheet.shape[1] * 3, sheet.shape[0] * 3), Image.NEAREST) \
                 .save(args.save_examples)
 
-        # class dependence
-        tl, ts = np.arange(1800) % nc, np.arange(1800)          # training seeds (as the models saw)
-        Xtr = np.stack([features(data.render(l, s).transpose(1, 2, 0)) for l, s in zip(tl, ts)])
-        knn = KNN(Xtr, tl)
-        hl = np.arange(600) % nc
-        Xho = np.stack([features(data.render(l, data.EVAL_SEED_BASE + 50000 + s).transpose(1, 2, 0))
-                        for s, l in enumerate(hl)])
-        real_acc = float((knn.predict(Xho) == hl).mean())
-        gen_lab, gen_feat = [], []
-        for c in range(nc):
-            for s in range(args.gen_per_class):
-                out = os.path.join(tmp, 'gen.png')
-                subprocess.run([args.var, 'generate', '--class', str(c), '--seed', str(s), '--model-dir',
-                                args.model_dir, '--out', out, '-q'], check=True, stdout=subprocess.DEVNULL)
-                g = np.asarray(Image.open(out).convert('RGB'), dtype=np.float64) / 255
-                gen_lab.append(c)
-                gen_feat.append(features(g))
-        pred = knn.predict(np.stack(gen_feat))
-        gen_lab = np.array(gen_lab)
-        conf = np.zeros((nc, nc), int)
-        for a, b in zip(gen_lab, pred):
-            conf[a, b] += 1
-        res['class'] = dict(real_heldout_accuracy=real_acc, generated_accuracy=float((pred == gen_lab).mean()),
-                            chance=1 / nc, confusion_rows_true_cols_pred=conf.tolist(), classes=data.CLASSES)
+        if not args.no_class:
+            # class dependence
+            tl, ts = np.arange(1800) % nc, np.arange(1800)          # training seeds (as the models saw)
+            Xtr = np.stack([features(data.render(l, s).transpose(1, 2, 0)) for l, s in zip(tl, ts)])
+            knn = KNN(Xtr, tl)
+            hl = np.arange(600) % nc
+            Xho = np.stack([features(data.render(l, data.EVAL_SEED_BASE + 50000 + s).transpose(1, 2, 0))
+                            for s, l in enumerate(hl)])
+            real_acc = float((knn.predict(Xho) == hl).mean())
+            gen_lab, gen_feat = [], []
+            for c in range(nc):
+                for s in range(args.gen_per_class):
+                    out = os.path.join(tmp, 'gen.png')
+                    subprocess.run([args.var, 'generate', '--class', str(c), '--seed', str(s), '--model-dir',
+                                    args.model_dir, '--out', out, '-q'], check=True, stdout=subprocess.DEVNULL)
+                    g = np.asarray(Image.open(out).convert('RGB'), dtype=np.float64) / 255
+                    gen_lab.append(c)
+                    gen_feat.append(features(g))
+            pred = knn.predict(np.stack(gen_feat))
+            gen_lab = np.array(gen_lab)
+            conf = np.zeros((nc, nc), int)
+            for a, b in zip(gen_lab, pred):
+                conf[a, b] += 1
+            res['class'] = dict(real_heldout_accuracy=real_acc, generated_accuracy=float((pred == gen_lab).mean()),
+                                chance=1 / nc, confusion_rows_true_cols_pred=conf.tolist(), classes=data.CLASSES)
 
     ip = res['inpaint']
     summ = {k: float(np.mean([r[k] for r in ip])) for k in ('c', 'mean', 'diffusion')}
+    # the same scores pooled: PSNR of the mean squared error over every hole pixel of every image
+    # (the mean of per-image PSNRs above weighs a near-perfect smooth hole as much as a textured one)
+    summ['pooled'] = {k: float(10 * np.log10(1 / np.average([10 ** (-r[k] / 10) for r in ip],
+                                                            weights=[r['npix'] for r in ip])))
+                      for k in ('c', 'mean', 'diffusion')}
     summ['c_beats_diffusion_fraction'] = float(np.mean([r['c'] > r['diffusion'] for r in ip]))
     summ['per_class'] = {data.CLASSES[c]: {k: float(np.mean([r[k] for r in ip if r['cls'] == c]))
                                             for k in ('c', 'mean', 'diffusion')} for c in range(nc)}
@@ -205,12 +219,13 @@ def main():
                         for s in (8, 12, 16)}
     res['summary'] = summ
     print(json.dumps(summ, indent=1))
-    cl = res['class']
-    print('class dependence: generated accuracy %.3f, real held-out accuracy %.3f, chance %.3f'
-          % (cl['generated_accuracy'], cl['real_heldout_accuracy'], cl['chance']))
-    print('confusion (rows: requested class, columns: classified as):')
-    for name, row in zip(data.CLASSES, cl['confusion_rows_true_cols_pred']):
-        print('  %-13s %s' % (name, ' '.join('%3d' % v for v in row)))
+    if 'class' in res:
+        cl = res['class']
+        print('class dependence: generated accuracy %.3f, real held-out accuracy %.3f, chance %.3f'
+              % (cl['generated_accuracy'], cl['real_heldout_accuracy'], cl['chance']))
+        print('confusion (rows: requested class, columns: classified as):')
+        for name, row in zip(data.CLASSES, cl['confusion_rows_true_cols_pred']):
+            print('  %-13s %s' % (name, ' '.join('%3d' % v for v in row)))
     if args.json:
         json.dump(res, open(args.json, 'w'), indent=1)
 

@@ -23,6 +23,8 @@ from var_model import VQVAE, VAR
 from config import VAE_CFG, VAR_CFG, PATCH_NUMS
 
 TRAIN_SEED_BASE = 10 ** 7
+# scales kept whole in in-paint-aware samples: strengths 1, 0.75, 0.5 and 0.25 on the 8-scale schedule
+KEEP_CHOICES = (0, 2, 4, 6)
 
 
 def load_vae(path):
@@ -40,6 +42,95 @@ def batch_tokens(vae, labels, seeds):
     return torch.cat(toks, 1), x_in
 
 
+# ---- in-paint-aware samples (--inpaint-frac) ------------------------------------------------------
+#
+# Teacher forcing only ever shows the transformer coarse scales that belong to the image it must
+# continue.  An in-paint shows it something else inside the hole: the tokens of the input with the hole
+# replaced by a smooth fill (libvar's VAR_FILL_SMOOTH) on the scales an edit keeps whole (strength < 1)
+# or whose cells are mostly outside the mask.  Seeing a flat patch at the coarse scales, a model trained
+# only on real pyramids continues it flat.  These samples reproduce what var_inpaint gives the model --
+# same fill, same keep flags (bilinear > 0.5, 1x1 kept, the first K scales kept whole) -- and ask for the
+# tokens that lead from there to the true image: at every regenerated position, the quantiser's choice
+# for the true image's features minus the f_hat built so far.
+
+def smooth_fill(x, m, iters=400):
+    """Harmonic fill of x (B x 3 x H x W) where m (B x 1 x H x W, bool); the rest unchanged."""
+    known = (~m).float()
+    mean = (x * known).sum((2, 3), keepdim=True) / known.sum((2, 3), keepdim=True).clamp(min=1)
+    y = torch.where(m, mean.expand_as(x), x)
+    k = torch.tensor([[0, 0.25, 0], [0.25, 0, 0.25], [0, 0.25, 0]]).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
+    for _ in range(iters):
+        avg = F.conv2d(F.pad(y, (1, 1, 1, 1), mode='replicate'), k, groups=3)
+        y = torch.where(m, avg, x)
+    return y
+
+
+@torch.no_grad()
+def inpaint_material(vae, labels, seeds, rng):
+    """For each image: its true encoder features, the tokens of its hole-filled version, the keep mask."""
+    x = torch.from_numpy(data.make_batch(labels, seeds))
+    holes = random_holes(rng, len(x), x.shape[-1])
+    m = torch.from_numpy(holes)[:, None]
+    # what var_inpaint encodes: the image with the hole smoothly filled, rounded to 8 bits like a PNG
+    filled = torch.round(smooth_fill(x, m) * 255) / 255
+    f_true = vae.encode_f(x * 2 - 1)
+    tok_fill = torch.cat(vae.img_to_tokens(filled * 2 - 1), 1)
+    cell = x.shape[-1] // PATCH_NUMS[-1]
+    return f_true, tok_fill, keep_masks(holes, cell, max(1, cell // 4))
+
+
+def random_holes(rng, n, size):
+    """Holes like eval_quality's (squares and ellipses 8-16 px), from a training RNG: n x size x size bool."""
+    out = np.zeros((n, size, size), bool)
+    y, x = np.mgrid[0:size, 0:size] + 0.5
+    for i in range(n):
+        d = int(rng.integers(6, 19))
+        y0, x0 = rng.integers(1, size - d, 2)
+        if rng.random() < 0.5:
+            out[i, y0:y0 + d, x0:x0 + d] = True
+        else:
+            r = d / 2
+            out[i] = ((y - y0 - r) / r) ** 2 + ((x - x0 - r) / r) ** 2 <= 1
+    return out
+
+
+def keep_masks(holes, cell, grow):
+    """Finest-grid keep masks (1 = keep): a cell is regenerated when a masked pixel lies within its span
+    grown by `grow` px (var_window_keep_mask at scale 1)."""
+    n, size, _ = holes.shape
+    h = size // cell
+    keep = np.ones((n, h, h), np.float32)
+    for cy in range(h):
+        for cx in range(h):
+            y0, y1 = max(0, cy * cell - grow), min(size, (cy + 1) * cell + grow)
+            x0, x1 = max(0, cx * cell - grow), min(size, (cx + 1) * cell + grow)
+            keep[:, cy, cx] = ~holes[:, y0:y1, x0:x1].any((1, 2))
+    return torch.from_numpy(keep)
+
+
+@torch.no_grad()
+def inpaint_sample_tokens(vae, f_true, tok_fill, keep, K):
+    """Token pyramid (B x L) an ideal in-paint would end with: kept positions from tok_fill (the filled
+    input's tokens), regenerated ones quantising the true features' residual."""
+    q = vae.quantize
+    B, C, H, _ = f_true.shape
+    f_hat = torch.zeros_like(f_true)
+    out, at = [], 0
+    for si, pn in enumerate(PATCH_NUMS):
+        flags = F.interpolate(keep[:, None], size=(pn, pn), mode='bilinear', align_corners=False)[:, 0] > 0.5
+        if pn * pn <= 3 or si < K:
+            flags[:] = True
+        rest = f_true - f_hat
+        z = rest if si == len(PATCH_NUMS) - 1 else F.interpolate(rest, size=(pn, pn), mode='area')
+        idx = q.nearest(z.permute(0, 2, 3, 1).reshape(-1, C)).view(B, pn * pn)
+        idx = torch.where(flags.view(B, -1), tok_fill[:, at:at + pn * pn], idx)
+        e = q.embedding(idx).view(B, pn, pn, C).permute(0, 3, 1, 2)
+        f_hat = f_hat + q.phi(si, q.up(si, e, H))
+        out.append(idx)
+        at += pn * pn
+    return torch.cat(out, 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vae', required=True)
@@ -55,6 +146,8 @@ def main():
     ap.add_argument('--warmup', type=int, default=150)
     ap.add_argument('--pool', type=int, default=6000,
                     help='distinct training images; encoding them is a large part of the cost on 2 cores')
+    ap.add_argument('--inpaint-frac', type=float, default=0.0,
+                    help='share of each batch that are in-paint-aware samples (see inpaint_sample_tokens)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -78,7 +171,8 @@ def main():
     budget = args.minutes * 60
     t0 = time.time()
     step, seed, log, ema = 0, args.seed_base, [], None
-    pool_tok, pool_lab = [], []
+    pool_tok, pool_lab, pool_ip = [], [], []
+    hole_rng = np.random.default_rng(args.seed_base + 1)
     begins = np.cumsum([0] + [p * p for p in PATCH_NUMS])
     while step < args.max_steps:
         el = time.time() - t0
@@ -92,15 +186,25 @@ def main():
             # first pass: encode fresh images and keep their tokens
             labels = np.random.default_rng(seed).integers(0, ncls, args.batch)
             tok, x_in = batch_tokens(vae, labels, range(seed, seed + args.batch))
+            if args.inpaint_frac > 0:
+                pool_ip.append(inpaint_material(vae, labels, range(seed, seed + args.batch), hole_rng))
             seed += args.batch
             pool_tok.append(tok)
             pool_lab.append(labels)
             if seed - args.seed_base >= args.pool:
                 pool_tok, pool_lab = torch.cat(pool_tok), np.concatenate(pool_lab)
+                if args.inpaint_frac > 0:
+                    pool_ip = [torch.cat(parts) for parts in zip(*pool_ip)]
         else:
             # later passes: random batches of the stored token pyramids
             pick = torch.randint(len(pool_lab), (args.batch,))
             tok, labels = pool_tok[pick], pool_lab[pick.numpy()]
+            n_ip = int(round(args.inpaint_frac * args.batch))
+            if n_ip:
+                f_true, tok_fill, keep = (t[pick[:n_ip]] for t in pool_ip)
+                K = int(hole_rng.choice(KEEP_CHOICES))
+                tok = tok.clone()
+                tok[:n_ip] = inpaint_sample_tokens(vae, f_true, tok_fill, keep, K)
             with torch.no_grad():
                 x_in = vae.quantize.var_input(list(torch.split(tok, [p * p for p in PATCH_NUMS], 1)), vae.latent)
         var.train()
