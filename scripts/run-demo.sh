@@ -12,7 +12,7 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build || exit 1
 ./build/tools/var inpaint models/demo/example.png --mask models/demo/mask.png --model-dir models/demo \
-  --seed 0 --top-k 0 --top-p 0 --margin 32 --out build/demo-inpaint.png -q || exit 1
+  --seed 0 --top-k 1 --strength 0.25 --grow 0 --margin 32 --out build/demo-inpaint.png -q || exit 1
 echo "in-painted models/demo/example.png inside models/demo/mask.png: wrote build/demo-inpaint.png"
 ./build/tools/var generate --class 3 --seed 0 --model-dir models/demo --out build/demo-generate-rings.png -q || exit 1
 echo "generated class 3 (rings, see models/demo/classes.txt): wrote build/demo-generate-rings.png"

@@ -6,6 +6,7 @@
 #include "var.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -345,7 +346,10 @@ static void test_cli_demo_model(void)
   snprintf(args, sizeof args, "generate --model-dir %s --class zebra --out %s", DEMO_MODEL_DIR, tmp_path("x.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 2);
   CU_ASSERT(strstr(out, "classes.txt") != NULL);
-  snprintf(args, sizeof args, "inpaint %s/example.png --mask %s/mask.png --model-dir %s --top-k 0 --top-p 0 --out %s",
+  /* the README's command (scripts/run-demo.sh) */
+  snprintf(args, sizeof args,
+           "inpaint %s/example.png --mask %s/mask.png --model-dir %s --top-k 1 --strength 0.25 --grow 0 --margin 32 "
+           "--out %s",
            DEMO_MODEL_DIR, DEMO_MODEL_DIR, DEMO_MODEL_DIR, tmp_path("demo-fill.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
   snprintf(args, sizeof args, "%s/example.png", DEMO_MODEL_DIR);
@@ -353,6 +357,28 @@ static void test_cli_demo_model(void)
   CU_ASSERT_FATAL(png_read_rgba(tmp_path("demo-fill.png"), &b, err, sizeof err) == 0);
   CU_ASSERT(b.width == 32 && b.height == 32);
   CU_ASSERT_EQUAL(same_pixels_outside(&a, &b, 10, 10, 12, 12), 0);
+  /* it predicts what was under the mask (example.png still has it; the smooth fill hides it from the
+   * model) better than the mean colour of the rest does: 16.3 dB vs 11.5 when this was written */
+  {
+    double se_c = 0, se_m = 0, mean[3] = { 0, 0, 0 };
+    int x, y, c, n = 0;
+    for (y = 0; y < 32; y++)
+      for (x = 0; x < 32; x++)
+        if (x < 10 || y < 10 || x >= 22 || y >= 22) {
+          for (c = 0; c < 3; c++) mean[c] += a.data[y * a.stride + 4 * x + c];
+          n++;
+        }
+    for (y = 10; y < 22; y++)
+      for (x = 10; x < 22; x++)
+        for (c = 0; c < 3; c++) {
+          double t = a.data[y * a.stride + 4 * x + c], g = b.data[y * b.stride + 4 * x + c];
+          se_c += (g - t) * (g - t);
+          se_m += (mean[c] / n - t) * (mean[c] / n - t);
+        }
+    printf("\n  demo in-paint: %.2f dB in the hole, mean fill %.2f dB\n", 10 * log10(255.0 * 255 * 432 / se_c),
+           10 * log10(255.0 * 255 * 432 / se_m));
+    CU_ASSERT(10 * log10(se_m / se_c) > 3.0);
+  }
   free(a.data);
   free(b.data);
 }
