@@ -227,6 +227,16 @@ static void test_conv(void)
   run_conv_cases_labelled(getenv("VAR_TEST_VERBOSE") ? "taps" : NULL);
   setenv("VAR_CONV", "winograd", 1);
   run_conv_cases_labelled(getenv("VAR_TEST_VERBOSE") ? "winograd" : NULL);
+  /* both ways of running the bands, with tiny bands: many bands, bands of part of a tile row */
+  setenv("VAR_WG_MODE", "0", 1);
+  setenv("VAR_WG_SHARED_KIB", "64", 1);
+  run_conv_cases();
+  setenv("VAR_WG_MODE", "1", 1);
+  setenv("VAR_WG_PRIVATE_KIB", "16", 1);
+  run_conv_cases();
+  unsetenv("VAR_WG_MODE");
+  unsetenv("VAR_WG_SHARED_KIB");
+  unsetenv("VAR_WG_PRIVATE_KIB");
   setenv("VAR_SIMD", "0", 1);
   run_conv_cases();   /* Winograd's plain C transforms */
   unsetenv("VAR_CONV");
@@ -633,22 +643,29 @@ static void test_vq_ops(void)
 }
 
 /* The same results, bit for bit, with 1, 2 and 3 threads (Winograd also on a
- * map that takes several bands and GEMM column chunks, and with 4 threads). */
+ * map that takes several bands and GEMM column chunks, with 4 threads, and with
+ * both ways of running its bands). */
 static void test_thread_independence(void)
 {
   static const conv_case cases[] = { { 2, 48, 19, 21, 40, 3, 1, 1, 1, 1, 1, 1 },
                                      { 1, 37, 13, 999, 43, 3, 1, 1, 1, 1, 1, 1 } };
-  static const char *modes[] = { NULL, "direct", "gemm", "taps", "winograd" };
+  static const char *modes[] = { NULL, "direct", "gemm", "taps", "winograd", "winograd", "winograd" };
+  static const char *wg_modes[] = { NULL, NULL, NULL, NULL, NULL, "0", "1" };
   static const int threads[] = { 1, 2, 3, 4 };
   float *out[4];
   int t, m, c;
   for (c = 0; c < 2; c++)
-    for (m = 0; m < 5; m++) {
+    for (m = 0; m < 7; m++) {
       const conv_case *cc = &cases[c];
       const size_t n = (size_t)cc->batch * cc->c_out * cc->h * cc->w;
-      const int n_threads = m == 4 ? 4 : 3;
-      if (c == 1 && m != 0 && m != 4) continue;   /* the wide map: Winograd and the default */
+      const int n_threads = m >= 4 ? 4 : 3;
+      if (c == 1 && m != 0 && m < 4) continue;   /* the wide map: Winograd and the default */
       if (modes[m]) setenv("VAR_CONV", modes[m], 1);
+      if (wg_modes[m]) {
+        setenv("VAR_WG_MODE", wg_modes[m], 1);
+        setenv("VAR_WG_SHARED_KIB", "64", 1);
+        setenv("VAR_WG_PRIVATE_KIB", "16", 1);
+      }
       for (t = 0; t < n_threads; t++) {
         var_ctx *ctx = op_ctx(threads[t]);
         check_conv(ctx, cc, &out[t]);
@@ -658,6 +675,9 @@ static void test_thread_independence(void)
       for (t = 1; t < n_threads; t++) CU_ASSERT(memcmp(out[0], out[t], n * sizeof(float)) == 0);
       for (t = 0; t < n_threads; t++) free(out[t]);
       unsetenv("VAR_CONV");
+      unsetenv("VAR_WG_MODE");
+      unsetenv("VAR_WG_SHARED_KIB");
+      unsetenv("VAR_WG_PRIVATE_KIB");
     }
 }
 

@@ -39,7 +39,9 @@
 
 #define WG_F 16                 /* frequencies of a 4x4 transformed tile */
 #define WG_VEC 8                /* tiles per vector: tile rows are padded to a multiple */
-#define WG_BAND_FLOATS (1u << 21)   /* V + M of one band: 8 MiB (more bands if one tile row exceeds it: never) */
+#define WG_SHARED_FLOATS (1u << 21)   /* V + M of a shared band: 8 MiB */
+#define WG_PRIVATE_FLOATS (1u << 18)  /* V + M of a private band: 1 MiB */
+#define WG_PRIVATE_MIN_TILES 64
 #define WG_GEMM_N 512           /* GEMM columns (tiles) per call */
 #define WG_DERIVED_TAG 0x57473233   /* "WG23": the derived-data tag of U */
 
@@ -47,17 +49,27 @@ typedef struct {
   const var_conv_desc *d;
   const float *in, *u, *bias, *residual;   /* u: [16][c_out][c_in] */
   float *out;
-  int tw, th, twp;      /* tiles per row, tile rows, tiles per row padded to WG_VEC */
-  int band_rows;        /* tile rows per band */
-  int b, ty0, nty;      /* the band in progress: batch item, first tile row, tile rows */
-  int n;                /* its columns: nty * twp */
-  int n_chunks;         /* GEMM calls per frequency */
-  float *v, *m;         /* [16][c_in][n], [16][c_out][n] */
-  float *eo;            /* per thread: the band's input rows of one channel, deinterleaved */
-  size_t eo_floats;
-  int eo_len;           /* floats per deinterleaved half-row (E or O) */
+  int tw, th;           /* tiles per row, tile rows */
+  int band_rows, band_cols;   /* tiles of a band: whole rows, or part of one row (band_rows 1) */
+  int n_bands;          /* per batch item */
+  int private_bands;    /* 1: one task per band, on per-thread scratch; 0: bands in turn, three passes each */
   int avx2;
+  /* scratch: V and M of the band(s) in progress, the deinterleaved input rows */
+  float *scratch;
+  size_t v_floats, m_floats, eo_floats, thread_floats;
 } wg_job;
+
+/* One band of tiles: rows [ty0, ty0 + nty), columns [tx0, tx0 + ntx) of batch item b. */
+typedef struct {
+  int b, ty0, nty, tx0, ntx;
+  int ntxp;             /* ntx padded to WG_VEC: the columns of a tile row in V and M */
+  int n;                /* nty * ntxp: the GEMMs' columns */
+  int n_chunks;         /* GEMM calls per frequency */
+  int eo_len;           /* floats per deinterleaved half-row (E or O) */
+  float *v, *m;         /* [16][c_in][n], [16][c_out][n] */
+  float *eo;            /* the shared bands: per-thread rows; private: this band's */
+  size_t eo_stride;     /* between threads' eo (shared bands) */
+} wg_band;
 
 int var_conv_winograd_fits(const var_conv_desc *d)
 {
@@ -108,47 +120,51 @@ static void wg_filter_rows(void *arg, int64_t begin, int64_t end, int thread)
  * WG_VEC tiles are transformed with one vector per value. */
 
 #if VAR_CONV_X86
-/* E[i..i+7] and O[i..i+7] are the even and odd elements of x[2i-1 .. 2i+14]:
- * splits them from i = 1 on while those lie inside the row; returns the next i. */
-VAR_CONV_AVX2 static int wg_split_avx2(const float *x, int w, float *e, float *o)
+/* E[k..k+7] and O[k..k+7] are the even and odd elements of x[2i-1 .. 2i+14]
+ * (i = i0 + k, at least 1): splits them from k on while they lie inside the row
+ * and the band; returns the next k. */
+VAR_CONV_AVX2 static int wg_split_avx2(const float *x, int w, int i0, int k, int len, float *e, float *o)
 {
-  int i = 1;
-  for (; 2 * i + 14 < w; i += 8) {
-    const __m256 a = _mm256_loadu_ps(x + 2 * i - 1), b = _mm256_loadu_ps(x + 2 * i + 7);
+  for (; k + 8 <= len && 2 * (i0 + k) + 14 < w; k += 8) {
+    const float *p = x + 2 * (i0 + k) - 1;
+    const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
     const __m256 ev = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     const __m256 od = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-    _mm256_storeu_ps(e + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8)));
-    _mm256_storeu_ps(o + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8)));
+    _mm256_storeu_ps(e + k, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8)));
+    _mm256_storeu_ps(o + k, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8)));
   }
-  return i;
+  return k;
 }
 #endif
 
-/* E and O (eo_len floats each, zero past the row) of input row iy of plane x. */
-static void wg_split_row(const wg_job *j, const float *x, int iy, float *e, float *o)
+/* E[k] = p[2 (i0 + k)] and O[k] = p[2 (i0 + k) + 1] for k < len, of input row iy
+ * of plane x (zero outside the map). */
+static void wg_split_row(const wg_job *j, const float *x, int iy, int i0, int len, float *e, float *o)
 {
   const int w = j->d->w_in;
-  int i = 1;
-  memset(e, 0, sizeof(float) * (size_t)j->eo_len);
-  memset(o, 0, sizeof(float) * (size_t)j->eo_len);
+  int k = 0;
+  memset(e, 0, sizeof(float) * (size_t)len);
+  memset(o, 0, sizeof(float) * (size_t)len);
   if (iy < 0 || iy >= j->d->h_in) return;
   x += (size_t)iy * w;
-  o[0] = x[0];
+  if (i0 == 0) {
+    o[0] = x[0];   /* e[0] = p[0] is the left padding */
+    k = 1;
+  }
 #if VAR_CONV_X86
-  if (j->avx2) i = wg_split_avx2(x, w, e, o);
+  if (j->avx2) k = wg_split_avx2(x, w, i0, k, len, e, o);
 #endif
-  for (; 2 * i - 1 < w; i++) {
-    e[i] = x[2 * i - 1];
-    if (2 * i < w) o[i] = x[2 * i];
+  for (; k < len && 2 * (i0 + k) - 1 < w; k++) {
+    e[k] = x[2 * (i0 + k) - 1];
+    if (2 * (i0 + k) < w) o[k] = x[2 * (i0 + k)];
   }
 }
 
 #if VAR_CONV_X86
-VAR_CONV_AVX2 static void wg_input_tiles_avx2(const wg_job *j, const float *const rows[4][2], float *v,
-                                              size_t fstride)
+VAR_CONV_AVX2 static void wg_input_tiles_avx2(int ntxp, const float *const rows[4][2], float *v, size_t fstride)
 {
   int tx, r;
-  for (tx = 0; tx < j->twp; tx += WG_VEC) {
+  for (tx = 0; tx < ntxp; tx += WG_VEC) {
     __m256 a[4][4];
     for (r = 0; r < 4; r++) {
       const __m256 d0 = _mm256_loadu_ps(rows[r][0] + tx), d1 = _mm256_loadu_ps(rows[r][1] + tx);
@@ -169,10 +185,10 @@ VAR_CONV_AVX2 static void wg_input_tiles_avx2(const wg_job *j, const float *cons
 }
 #endif
 
-static void wg_input_tiles(const wg_job *j, const float *const rows[4][2], float *v, size_t fstride)
+static void wg_input_tiles(int ntxp, const float *const rows[4][2], float *v, size_t fstride)
 {
   int tx, r;
-  for (tx = 0; tx < j->twp; tx++) {
+  for (tx = 0; tx < ntxp; tx++) {
     float a[4][4];
     for (r = 0; r < 4; r++) {
       const float d0 = rows[r][0][tx], d1 = rows[r][1][tx], d2 = rows[r][0][tx + 1], d3 = rows[r][1][tx + 1];
@@ -191,59 +207,55 @@ static void wg_input_tiles(const wg_job *j, const float *const rows[4][2], float
   }
 }
 
-/* Input channels [begin, end) of the band into V. */
-static void wg_input(void *arg, int64_t begin, int64_t end, int thread)
+/* Input channels [ci0, ci1) of the band into V; eo: room for the band's rows. */
+static void wg_input(const wg_job *j, const wg_band *bd, int ci0, int ci1, float *eo)
 {
-  const wg_job *j = arg;
   const var_conv_desc *d = j->d;
-  const int n_rows = 2 * j->nty + 2;   /* padded input rows 2 ty0 .. 2 (ty0 + nty) + 1 */
-  const size_t fstride = (size_t)d->c_in * j->n;
-  float *eo = j->eo + (size_t)thread * j->eo_floats;
-  int64_t ci;
-  int r, t;
-  for (ci = begin; ci < end; ci++) {
-    const float *x = j->in + ((size_t)j->b * d->c_in + (size_t)ci) * d->h_in * d->w_in;
+  const int n_rows = 2 * bd->nty + 2;   /* padded input rows 2 ty0 .. 2 (ty0 + nty) + 1 */
+  const size_t fstride = (size_t)d->c_in * bd->n;
+  int ci, r, t;
+  for (ci = ci0; ci < ci1; ci++) {
+    const float *x = j->in + ((size_t)bd->b * d->c_in + (size_t)ci) * d->h_in * d->w_in;
     for (r = 0; r < n_rows; r++)
-      wg_split_row(j, x, 2 * j->ty0 - 1 + r, eo + (size_t)r * 2 * j->eo_len, eo + ((size_t)r * 2 + 1) * j->eo_len);
-    for (t = 0; t < j->nty; t++) {
+      wg_split_row(j, x, 2 * bd->ty0 - 1 + r, bd->tx0, bd->ntxp + 1, eo + (size_t)r * 2 * bd->eo_len,
+                   eo + ((size_t)r * 2 + 1) * bd->eo_len);
+    for (t = 0; t < bd->nty; t++) {
       const float *rows[4][2];
-      float *v = j->v + (size_t)ci * j->n + (size_t)t * j->twp;
+      float *v = bd->v + (size_t)ci * bd->n + (size_t)t * bd->ntxp;
       for (r = 0; r < 4; r++) {
-        rows[r][0] = eo + (size_t)(2 * t + r) * 2 * j->eo_len;
-        rows[r][1] = rows[r][0] + j->eo_len;
+        rows[r][0] = eo + (size_t)(2 * t + r) * 2 * bd->eo_len;
+        rows[r][1] = rows[r][0] + bd->eo_len;
       }
 #if VAR_CONV_X86
       if (j->avx2) {
-        wg_input_tiles_avx2(j, rows, v, fstride);
+        wg_input_tiles_avx2(bd->ntxp, rows, v, fstride);
         continue;
       }
 #endif
-      wg_input_tiles(j, rows, v, fstride);
+      wg_input_tiles(bd->ntxp, rows, v, fstride);
     }
   }
 }
 
-/* ---- the 16 GEMMs: M[f] = U[f] V[f] ------------------------------------------ */
-
-static void wg_gemm(void *arg, int64_t begin, int64_t end, int thread)
+/* ---- the 16 GEMMs: M[f] = U[f] V[f] ------------------------------------------
+ * Tasks [t0, t1) of the band: frequency t / n_chunks, column chunk t % n_chunks. */
+static void wg_gemm(const wg_job *j, const wg_band *bd, int t0, int t1)
 {
-  const wg_job *j = arg;
   const var_conv_desc *d = j->d;
-  const int chunk = ((j->n + j->n_chunks - 1) / j->n_chunks + WG_VEC - 1) / WG_VEC * WG_VEC;
-  int64_t t;
-  (void)thread;
-  for (t = begin; t < end; t++) {
-    const int f = (int)(t / j->n_chunks), n0 = (int)(t % j->n_chunks) * chunk;
-    const int nc = j->n - n0 < chunk ? j->n - n0 : chunk;
-    const float *u = j->u + (size_t)f * d->c_out * d->c_in, *v = j->v + (size_t)f * d->c_in * j->n + n0;
-    float *m = j->m + (size_t)f * d->c_out * j->n + n0;
+  const int chunk = ((bd->n + bd->n_chunks - 1) / bd->n_chunks + WG_VEC - 1) / WG_VEC * WG_VEC;
+  int t;
+  for (t = t0; t < t1; t++) {
+    const int f = t / bd->n_chunks, n0 = t % bd->n_chunks * chunk;
+    const int nc = bd->n - n0 < chunk ? bd->n - n0 : chunk;
+    const float *u = j->u + (size_t)f * d->c_out * d->c_in, *v = bd->v + (size_t)f * d->c_in * bd->n + n0;
+    float *m = bd->m + (size_t)f * d->c_out * bd->n + n0;
     if (nc <= 0) continue;
 #ifdef VAR_HAVE_CBLAS
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, j->n, 0.0f,
-                m, j->n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f,
+                m, bd->n);
 #else
     /* inside a parallel_for the portable SGEMM runs on this thread alone */
-    var_cpu_sgemm(NULL, 0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, j->n, 0.0f, m, j->n);
+    var_cpu_sgemm(NULL, 0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f, m, bd->n);
 #endif
   }
 }
@@ -252,8 +264,8 @@ static void wg_gemm(void *arg, int64_t begin, int64_t end, int thread)
  * A^T = [1 1 1 0; 0 1 -1 -1].  out = residual + (y + bias), as the other paths. */
 
 /* Writes the 2 x 2n outputs y[i][..] (y[i][2k + jj] = output (i, jj) of tile k)
- * of n tiles from tile tx on, clipped to the map. */
-static void wg_store(const wg_job *j, int co, int ty, int tx, int n, const float y[2][2 * WG_VEC], float bv)
+ * of n tiles from tile column tx of tile row ty on, clipped to the map. */
+static void wg_store(const wg_job *j, int b, int co, int ty, int tx, int n, const float y[2][2 * WG_VEC], float bv)
 {
   const var_conv_desc *d = j->d;
   const size_t hw = (size_t)d->h_out * d->w_out;
@@ -261,7 +273,7 @@ static void wg_store(const wg_job *j, int co, int ty, int tx, int n, const float
   for (i = 0; i < 2; i++) {
     const int oy = 2 * ty + i, x0 = 2 * tx;
     const int nx = d->w_out - x0 < 2 * n ? d->w_out - x0 : 2 * n;
-    const size_t o = ((size_t)j->b * d->c_out + co) * hw + (size_t)oy * d->w_out + x0;
+    const size_t o = ((size_t)b * d->c_out + co) * hw + (size_t)oy * d->w_out + x0;
     if (oy >= d->h_out) break;
     if (j->residual)
       for (k = 0; k < nx; k++) j->out[o + k] = j->residual[o + k] + (y[i][k] + bv);
@@ -271,15 +283,16 @@ static void wg_store(const wg_job *j, int co, int ty, int tx, int n, const float
 }
 
 #if VAR_CONV_X86
-VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, int co, int t, float bv)
+VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, const wg_band *bd, int co, int t, float bv)
 {
   const var_conv_desc *d = j->d;
-  const size_t fstride = (size_t)d->c_out * j->n, hw = (size_t)d->h_out * d->w_out;
-  const float *m = j->m + (size_t)co * j->n + (size_t)t * j->twp;
-  const int ty = j->ty0 + t;
+  const size_t fstride = (size_t)d->c_out * bd->n, hw = (size_t)d->h_out * d->w_out;
+  const float *m = bd->m + (size_t)co * bd->n + (size_t)t * bd->ntxp;
+  const int ty = bd->ty0 + t;
   const __m256 vb = _mm256_set1_ps(bv);
   int tx, i;
-  for (tx = 0; tx < j->tw; tx += WG_VEC) {
+  for (tx = 0; tx < bd->ntx; tx += WG_VEC) {
+    const int gx = bd->tx0 + tx;
     __m256 s[4][2], y[2][2];
     for (i = 0; i < 4; i++) {
       const float *p = m + (size_t)(4 * i) * fstride + tx;
@@ -292,13 +305,13 @@ VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, int co, int t, flo
       y[0][i] = _mm256_add_ps(_mm256_add_ps(s[0][i], s[1][i]), s[2][i]);
       y[1][i] = _mm256_sub_ps(_mm256_sub_ps(s[1][i], s[2][i]), s[3][i]);
     }
-    if (2 * (tx + WG_VEC) <= d->w_out && 2 * ty + 1 < d->h_out) {
+    if (tx + WG_VEC <= bd->ntx && 2 * (gx + WG_VEC) <= d->w_out && 2 * ty + 1 < d->h_out) {
       for (i = 0; i < 2; i++) {
-        /* interleave the two columns of the tiles: y(i, 0) y(i, 1) of tile tx, then tx + 1, ... */
+        /* interleave the two columns of the tiles: y(i, 0) y(i, 1) of tile gx, then gx + 1, ... */
         const __m256 lo = _mm256_unpacklo_ps(y[i][0], y[i][1]), hi = _mm256_unpackhi_ps(y[i][0], y[i][1]);
         __m256 r0 = _mm256_add_ps(_mm256_permute2f128_ps(lo, hi, 0x20), vb);
         __m256 r1 = _mm256_add_ps(_mm256_permute2f128_ps(lo, hi, 0x31), vb);
-        const size_t o = ((size_t)j->b * d->c_out + co) * hw + (size_t)(2 * ty + i) * d->w_out + 2 * tx;
+        const size_t o = ((size_t)bd->b * d->c_out + co) * hw + (size_t)(2 * ty + i) * d->w_out + 2 * gx;
         if (j->residual) {
           r0 = _mm256_add_ps(_mm256_loadu_ps(j->residual + o), r0);
           r1 = _mm256_add_ps(_mm256_loadu_ps(j->residual + o + 8), r1);
@@ -317,18 +330,19 @@ VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, int co, int t, flo
           yv[i][2 * k + 1] = c1[k];
         }
       }
-      wg_store(j, co, ty, tx, j->tw - tx < WG_VEC ? j->tw - tx : WG_VEC, (const float(*)[2 * WG_VEC])yv, bv);
+      wg_store(j, bd->b, co, ty, gx, bd->ntx - tx < WG_VEC ? bd->ntx - tx : WG_VEC,
+               (const float(*)[2 * WG_VEC])yv, bv);
     }
   }
 }
 #endif
 
-static void wg_output_row(const wg_job *j, int co, int t, float bv)
+static void wg_output_row(const wg_job *j, const wg_band *bd, int co, int t, float bv)
 {
-  const size_t fstride = (size_t)j->d->c_out * j->n;
-  const float *m = j->m + (size_t)co * j->n + (size_t)t * j->twp;
+  const size_t fstride = (size_t)j->d->c_out * bd->n;
+  const float *m = bd->m + (size_t)co * bd->n + (size_t)t * bd->ntxp;
   int tx, i;
-  for (tx = 0; tx < j->tw; tx++) {
+  for (tx = 0; tx < bd->ntx; tx++) {
     float s[4][2], y[2][2 * WG_VEC];
     for (i = 0; i < 4; i++) {
       const float *p = m + (size_t)(4 * i) * fstride + tx;
@@ -339,29 +353,96 @@ static void wg_output_row(const wg_job *j, int co, int t, float bv)
       y[0][i] = (s[0][i] + s[1][i]) + s[2][i];
       y[1][i] = (s[1][i] - s[2][i]) - s[3][i];
     }
-    wg_store(j, co, j->ty0 + t, tx, 1, (const float(*)[2 * WG_VEC])y, bv);
+    wg_store(j, bd->b, co, bd->ty0 + t, bd->tx0 + tx, 1, (const float(*)[2 * WG_VEC])y, bv);
   }
 }
 
-/* Output channels [begin, end) of the band from M. */
-static void wg_output(void *arg, int64_t begin, int64_t end, int thread)
+/* Output channels [co0, co1) of the band from M. */
+static void wg_output(const wg_job *j, const wg_band *bd, int co0, int co1)
 {
-  const wg_job *j = arg;
-  int64_t co;
-  int t;
-  (void)thread;
-  for (co = begin; co < end; co++) {
+  int co, t;
+  for (co = co0; co < co1; co++) {
     const float bv = j->bias ? j->bias[co] : 0.0f;
-    for (t = 0; t < j->nty; t++) {
+    for (t = 0; t < bd->nty; t++) {
 #if VAR_CONV_X86
       if (j->avx2) {
-        wg_output_row_avx2(j, (int)co, t, bv);
+        wg_output_row_avx2(j, bd, co, t, bv);
         continue;
       }
 #endif
-      wg_output_row(j, (int)co, t, bv);
+      wg_output_row(j, bd, co, t, bv);
     }
   }
+}
+
+/* ---- bands ------------------------------------------------------------------- */
+
+/* Band k (of all batch items) with its scratch pointers. */
+static void wg_band_at(const wg_job *j, int64_t k, float *v, float *m, float *eo, wg_band *bd)
+{
+  const int per_row = (j->tw + j->band_cols - 1) / j->band_cols;   /* bands per tile row (1 for whole rows) */
+  const int i = (int)(k % j->n_bands);
+  bd->b = (int)(k / j->n_bands);
+  if (per_row > 1) {
+    bd->ty0 = i / per_row;
+    bd->nty = 1;
+    bd->tx0 = i % per_row * j->band_cols;
+  } else {
+    bd->ty0 = i * j->band_rows;
+    bd->nty = j->th - bd->ty0 < j->band_rows ? j->th - bd->ty0 : j->band_rows;
+    bd->tx0 = 0;
+  }
+  bd->ntx = j->tw - bd->tx0 < j->band_cols ? j->tw - bd->tx0 : j->band_cols;
+  bd->ntxp = (bd->ntx + WG_VEC - 1) / WG_VEC * WG_VEC;
+  bd->n = bd->nty * bd->ntxp;
+  bd->n_chunks = (bd->n + WG_GEMM_N - 1) / WG_GEMM_N;
+  bd->eo_len = (j->band_cols + WG_VEC - 1) / WG_VEC * WG_VEC + WG_VEC;
+  bd->v = v;
+  bd->m = m;
+  bd->eo = eo;
+  bd->eo_stride = j->thread_floats;
+}
+
+/* Private bands: each task transforms, multiplies and writes whole bands on
+ * its thread's scratch, which stays in that core's caches. */
+static void wg_private_bands(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const wg_job *j = arg;
+  float *v = j->scratch + (size_t)thread * j->thread_floats, *m = v + j->v_floats, *eo = m + j->m_floats;
+  int64_t k;
+  for (k = begin; k < end; k++) {
+    wg_band bd;
+    wg_band_at(j, k, v, m, eo, &bd);
+    wg_input(j, &bd, 0, j->d->c_in, eo);
+    wg_gemm(j, &bd, 0, WG_F * bd.n_chunks);
+    wg_output(j, &bd, 0, j->d->c_out);
+  }
+}
+
+/* Shared bands: one band at a time, each pass split over the threads. */
+typedef struct {
+  const wg_job *j;
+  wg_band bd;
+} wg_pass;
+
+static void wg_pass_input(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const wg_pass *p = arg;
+  wg_input(p->j, &p->bd, (int)begin, (int)end, p->bd.eo + (size_t)thread * p->bd.eo_stride);
+}
+
+static void wg_pass_gemm(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const wg_pass *p = arg;
+  (void)thread;
+  wg_gemm(p->j, &p->bd, (int)begin, (int)end);
+}
+
+static void wg_pass_output(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const wg_pass *p = arg;
+  (void)thread;
+  wg_output(p->j, &p->bd, (int)begin, (int)end);
 }
 
 /* ---- driver ------------------------------------------------------------------ */
@@ -389,13 +470,49 @@ static var_status wg_filters(var_backend *be, const var_conv_desc *d, var_dptr w
   return VAR_OK;
 }
 
+/* Band sizes (from the layer's shape only).  Private bands when a band of
+ * WG_PRIVATE_FLOATS still has WG_PRIVATE_MIN_TILES tiles (wide maps, few
+ * channels); otherwise shared bands of WG_SHARED_FLOATS (deep layers on small
+ * maps, whose GEMMs need all the tiles there are to amortise their packing). */
+static void wg_plan(wg_job *j)
+{
+  const var_conv_desc *d = j->d;
+  const size_t per_tile = (size_t)WG_F * ((size_t)d->c_in + d->c_out);
+  const int mode = var_env_int("VAR_WG_MODE", -1);
+  size_t budget = (size_t)var_env_int("VAR_WG_PRIVATE_KIB", WG_PRIVATE_FLOATS / 256) * 256;
+  int tiles = (int)(budget / per_tile), n;
+  j->private_bands = mode >= 0 ? mode : tiles >= WG_PRIVATE_MIN_TILES;
+  if (!j->private_bands) {
+    budget = (size_t)var_env_int("VAR_WG_SHARED_KIB", WG_SHARED_FLOATS / 256) * 256;
+    tiles = (int)(budget / per_tile);
+  }
+  if (tiles < WG_VEC) tiles = WG_VEC;
+  if (tiles >= j->tw || !j->private_bands) {
+    /* whole tile rows, evened out */
+    j->band_cols = j->tw;
+    j->band_rows = tiles / ((j->tw + WG_VEC - 1) / WG_VEC * WG_VEC);
+    if (j->band_rows < 1) j->band_rows = 1;
+    if (j->band_rows > j->th) j->band_rows = j->th;
+    n = (j->th + j->band_rows - 1) / j->band_rows;
+    j->band_rows = (j->th + n - 1) / n;
+    j->n_bands = (j->th + j->band_rows - 1) / j->band_rows;
+  } else {
+    /* parts of a tile row, evened out, whole vectors */
+    j->band_rows = 1;
+    n = (j->tw + tiles - 1) / tiles;
+    j->band_cols = ((j->tw + n - 1) / n + WG_VEC - 1) / WG_VEC * WG_VEC;
+    j->n_bands = j->th * ((j->tw + j->band_cols - 1) / j->band_cols);
+  }
+}
+
 var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
                                var_dptr residual, var_dptr out)
 {
   var_pool *pool = cpu_pool(be);
+  const int threads = var_pool_size(pool);
   wg_job j;
-  float *u_tmp = NULL, *scratch = NULL;
-  size_t per_row, vm_floats, total;
+  float *u_tmp = NULL;
+  size_t band_tiles, total;
   var_status s;
   memset(&j, 0, sizeof j);
   j.d = d;
@@ -408,43 +525,38 @@ var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr
 #endif
   j.tw = (d->w_out + 1) / 2;
   j.th = (d->h_out + 1) / 2;
-  j.twp = (j.tw + WG_VEC - 1) / WG_VEC * WG_VEC;
-  /* bands: as many tile rows as fit the budget, then evened out */
-  per_row = (size_t)WG_F * ((size_t)d->c_in + d->c_out) * j.twp;
-  j.band_rows = (int)(WG_BAND_FLOATS / per_row);
-  if (j.band_rows < 1) j.band_rows = 1;
-  if (j.band_rows > j.th) j.band_rows = j.th;
-  {
-    const int bands = (j.th + j.band_rows - 1) / j.band_rows;
-    j.band_rows = (j.th + bands - 1) / bands;
-  }
-  j.eo_len = j.twp + WG_VEC;
-  j.eo_floats = (size_t)(2 * j.band_rows + 2) * 2 * j.eo_len;
-  vm_floats = per_row * j.band_rows;
-  total = var_size_mul((size_t)var_pool_size(pool), j.eo_floats);
-  if (total > (size_t)-1 - vm_floats) return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "winograd: scratch too large");
+  wg_plan(&j);
+  band_tiles = (size_t)j.band_rows * ((j.band_cols + WG_VEC - 1) / WG_VEC * WG_VEC);
+  j.v_floats = (size_t)WG_F * d->c_in * band_tiles;
+  j.m_floats = (size_t)WG_F * d->c_out * band_tiles;
+  j.eo_floats = (size_t)(2 * j.band_rows + 2) * 2 * ((j.band_cols + WG_VEC - 1) / WG_VEC * WG_VEC + WG_VEC);
+  j.thread_floats = ((j.private_bands ? j.v_floats + j.m_floats : 0) + j.eo_floats + 15) / 16 * 16;
+  total = var_size_mul((size_t)threads, j.thread_floats);
+  if (!j.private_bands) total += j.v_floats + j.m_floats;
   s = wg_filters(be, d, w, &j.u, &u_tmp);
-  if (s == VAR_OK) s = var_alloc(be->ctx, var_size_mul(vm_floats + total, sizeof(float)), (void **)&scratch);
+  if (s == VAR_OK) s = var_alloc(be->ctx, var_size_mul(total, sizeof(float)), (void **)&j.scratch);
   if (s != VAR_OK) {
     var_free(u_tmp);
     return s;
   }
-  j.v = scratch;
-  j.m = j.v + (size_t)WG_F * d->c_in * j.band_rows * j.twp;
-  j.eo = j.m + (size_t)WG_F * d->c_out * j.band_rows * j.twp;
 #ifdef VAR_HAVE_CBLAS
   var_cpu_blas_single_thread();
 #endif
-  for (j.b = 0; j.b < d->batch; j.b++)
-    for (j.ty0 = 0; j.ty0 < j.th; j.ty0 += j.band_rows) {
-      j.nty = j.th - j.ty0 < j.band_rows ? j.th - j.ty0 : j.band_rows;
-      j.n = j.nty * j.twp;
-      j.n_chunks = (j.n + WG_GEMM_N - 1) / WG_GEMM_N;
-      var_parallel_for(pool, d->c_in, 1 + 16384 / ((int64_t)j.n * WG_F), wg_input, &j);
-      var_parallel_for(pool, (int64_t)WG_F * j.n_chunks, 1, wg_gemm, &j);
-      var_parallel_for(pool, d->c_out, 1 + 16384 / ((int64_t)j.n * WG_F), wg_output, &j);
+  if (j.private_bands) {
+    var_parallel_for(pool, (int64_t)d->batch * j.n_bands, 1, wg_private_bands, &j);
+  } else {
+    float *v = j.scratch + (size_t)threads * j.thread_floats;
+    wg_pass p;
+    int64_t k;
+    p.j = &j;
+    for (k = 0; k < (int64_t)d->batch * j.n_bands; k++) {
+      wg_band_at(&j, k, v, v + j.v_floats, j.scratch + (j.thread_floats - j.eo_floats), &p.bd);
+      var_parallel_for(pool, d->c_in, 1 + 16384 / ((int64_t)p.bd.n * WG_F), wg_pass_input, &p);
+      var_parallel_for(pool, (int64_t)WG_F * p.bd.n_chunks, 1, wg_pass_gemm, &p);
+      var_parallel_for(pool, d->c_out, 1 + 16384 / ((int64_t)p.bd.n * WG_F), wg_pass_output, &p);
     }
-  var_free(scratch);
+  }
+  var_free(j.scratch);
   var_free(u_tmp);
   return VAR_OK;
 }
