@@ -12,16 +12,25 @@
  * which do 16 multiplications per 2x2 outputs where the direct sum does 36:
  * 2.25x fewer.  In float the error grows by a few ulp of the products' sizes
  * (the transforms only add, subtract and halve), far below the golden sets'
- * tolerances; F(4x4, 3x3) would save more but its larger transform constants
- * cost about 10x the error.
+ * tolerances.  F(4x4, 3x3) would save more (4x), but its transform constants
+ * (up to 8, and 1/6, 1/24) cost precision: simulated in float32 on a 160-channel
+ * layer, its largest error was 23x F(2x2, 3x3)'s (RMS 7x), F(2x2)'s 1.9x the
+ * direct sum's.
  *
- * The tiles are processed in bands of whole tile rows, sized so that the
- * transformed input and output of a band (16 x (c_in + c_out) x tiles floats)
- * stay within a few MiB; per band, three parallel passes: input transform (by
- * input channel), the 16 GEMMs (by frequency and column chunk), output
- * transform + bias (+ residual) (by output channel).  Band, chunk and every
- * sum's order depend only on the layer's shape, so results do not depend on the
- * thread count.
+ * The tiles are processed in bands (whole tile rows, or part of one row) so
+ * that a band's transformed input V and output M (16 x (c_in + c_out) floats per
+ * tile) stay in cache.  Two ways to run them, chosen by the layer's shape:
+ *   - private bands (wide maps, few channels): one task per band transforms its
+ *     input, runs the 16 GEMMs and writes its output on its thread's scratch,
+ *     with no synchronisation and V, M in that core's L2;
+ *   - shared bands (deep layers on small maps, whose GEMMs need every tile there
+ *     is to amortise the BLAS's packing of U): one band at a time, three passes
+ *     split over the threads: input transform (by input channel), the GEMMs (by
+ *     frequency and column chunk), output transform (by output channel).
+ * Bands, chunks and every sum's order depend only on the layer's shape, so the
+ * results do not depend on the thread count.  VAR_WG_MODE=0|1 forces shared or
+ * private bands and VAR_WG_SHARED_KIB / VAR_WG_PRIVATE_KIB set their size (for
+ * tuning and tests).
  *
  * The transformed filters of a constant buffer (checkpoint weights) are kept by
  * the backend (var_cpu_derived_keep) and made once; other weights are
