@@ -75,7 +75,8 @@ typedef struct {
   int n;                /* nty * ntxp: the GEMMs' columns */
   int n_chunks;         /* GEMM calls per frequency */
   int eo_len;           /* floats per deinterleaved half-row (E or O) */
-  float *v, *m;         /* [16][c_in][n], [16][c_out][n] */
+  float *v, *m;         /* [16][c_in][n], [16][c_out][n], frequency planes vstride, mstride apart */
+  size_t vstride, mstride;
   float *eo;            /* the shared bands: per-thread rows; private: this band's */
   size_t eo_stride;     /* between threads' eo (shared bands) */
 } wg_band;
@@ -221,7 +222,7 @@ static void wg_input(const wg_job *j, const wg_band *bd, int ci0, int ci1, float
 {
   const var_conv_desc *d = j->d;
   const int n_rows = 2 * bd->nty + 2;   /* padded input rows 2 ty0 .. 2 (ty0 + nty) + 1 */
-  const size_t fstride = (size_t)d->c_in * bd->n;
+  const size_t fstride = bd->vstride;
   int ci, r, t;
   for (ci = ci0; ci < ci1; ci++) {
     const float *x = j->in + ((size_t)bd->b * d->c_in + (size_t)ci) * d->h_in * d->w_in;
@@ -256,8 +257,8 @@ static void wg_gemm(const wg_job *j, const wg_band *bd, int t0, int t1)
   for (t = t0; t < t1; t++) {
     const int f = t / bd->n_chunks, n0 = t % bd->n_chunks * chunk;
     const int nc = bd->n - n0 < chunk ? bd->n - n0 : chunk;
-    const float *u = j->u + (size_t)f * d->c_out * d->c_in, *v = bd->v + (size_t)f * d->c_in * bd->n + n0;
-    float *m = bd->m + (size_t)f * d->c_out * bd->n + n0;
+    const float *u = j->u + (size_t)f * d->c_out * d->c_in, *v = bd->v + (size_t)f * bd->vstride + n0;
+    float *m = bd->m + (size_t)f * bd->mstride + n0;
     if (nc <= 0) continue;
 #ifdef VAR_HAVE_CBLAS
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f,
@@ -295,7 +296,7 @@ static void wg_store(const wg_job *j, int b, int co, int ty, int tx, int n, cons
 VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, const wg_band *bd, int co, int t, float bv)
 {
   const var_conv_desc *d = j->d;
-  const size_t fstride = (size_t)d->c_out * bd->n, hw = (size_t)d->h_out * d->w_out;
+  const size_t fstride = bd->mstride, hw = (size_t)d->h_out * d->w_out;
   const float *m = bd->m + (size_t)co * bd->n + (size_t)t * bd->ntxp;
   const int ty = bd->ty0 + t;
   const __m256 vb = _mm256_set1_ps(bv);
@@ -348,7 +349,7 @@ VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, const wg_band *bd,
 
 static void wg_output_row(const wg_job *j, const wg_band *bd, int co, int t, float bv)
 {
-  const size_t fstride = (size_t)j->d->c_out * bd->n;
+  const size_t fstride = bd->mstride;
   const float *m = bd->m + (size_t)co * bd->n + (size_t)t * bd->ntxp;
   int tx, i;
   for (tx = 0; tx < bd->ntx; tx++) {
@@ -386,6 +387,16 @@ static void wg_output(const wg_job *j, const wg_band *bd, int co0, int co1)
 
 /* ---- bands ------------------------------------------------------------------- */
 
+/* Floats between the 16 frequency planes of V or M: at least `floats`, a
+ * multiple of 16 (64 bytes) and an odd one, so that the transforms' 16 streams
+ * fall into different cache sets (planes a multiple of 4 KiB apart, as
+ * 160 channels x 384 tiles are, would all map to the same L1 set). */
+static size_t wg_plane_stride(size_t floats)
+{
+  floats = (floats + 15) / 16 * 16;
+  return floats / 16 % 2 ? floats : floats + 16;
+}
+
 /* Band k (of all batch items) with its scratch pointers. */
 static void wg_band_at(const wg_job *j, int64_t k, float *v, float *m, float *eo, wg_band *bd)
 {
@@ -406,6 +417,8 @@ static void wg_band_at(const wg_job *j, int64_t k, float *v, float *m, float *eo
   bd->n = bd->nty * bd->ntxp;
   bd->n_chunks = (bd->n + WG_GEMM_N - 1) / WG_GEMM_N;
   bd->eo_len = (j->band_cols + WG_VEC - 1) / WG_VEC * WG_VEC + WG_VEC;
+  bd->vstride = wg_plane_stride((size_t)j->d->c_in * bd->n);
+  bd->mstride = wg_plane_stride((size_t)j->d->c_out * bd->n);
   bd->v = v;
   bd->m = m;
   bd->eo = eo;
@@ -464,8 +477,9 @@ static var_status wg_filters(var_backend *be, const var_conv_desc *d, var_dptr w
   wg_filter_job fj;
   float *made = NULL;
   var_status s;
+  const int keep = var_env_int("VAR_WG_KEEP", 1) > 0;
   *tmp = NULL;
-  *u = var_cpu_derived_find(be, w, WG_DERIVED_TAG);
+  *u = keep ? var_cpu_derived_find(be, w, WG_DERIVED_TAG) : NULL;
   if (*u) return VAR_OK;
   s = var_alloc(be->ctx, var_size_mul(n_u, sizeof(float)), (void **)&made);
   if (s != VAR_OK) return s;
@@ -474,7 +488,7 @@ static var_status wg_filters(var_backend *be, const var_conv_desc *d, var_dptr w
   fj.c_out = d->c_out;
   fj.c_in = d->c_in;
   var_parallel_for(cpu_pool(be), d->c_out, 1 + 4096 / (16 * d->c_in), wg_filter_rows, &fj);
-  if (!var_cpu_derived_keep(be, w, WG_DERIVED_TAG, made, n_u * sizeof(float))) *tmp = made;
+  if (!keep || !var_cpu_derived_keep(be, w, WG_DERIVED_TAG, made, n_u * sizeof(float))) *tmp = made;
   *u = made;
   return VAR_OK;
 }
@@ -536,8 +550,8 @@ var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr
   j.th = (d->h_out + 1) / 2;
   wg_plan(&j);
   band_tiles = (size_t)j.band_rows * ((j.band_cols + WG_VEC - 1) / WG_VEC * WG_VEC);
-  j.v_floats = (size_t)WG_F * d->c_in * band_tiles;
-  j.m_floats = (size_t)WG_F * d->c_out * band_tiles;
+  j.v_floats = (size_t)WG_F * wg_plane_stride((size_t)d->c_in * band_tiles);
+  j.m_floats = (size_t)WG_F * wg_plane_stride((size_t)d->c_out * band_tiles);
   j.eo_floats = (size_t)(2 * j.band_rows + 2) * 2 * ((j.band_cols + WG_VEC - 1) / WG_VEC * WG_VEC + WG_VEC);
   j.thread_floats = ((j.private_bands ? j.v_floats + j.m_floats : 0) + j.eo_floats + 15) / 16 * 16;
   total = var_size_mul((size_t)threads, j.thread_floats);
