@@ -37,7 +37,7 @@ void var_cpu_blas_single_thread(void);
 #endif
 /* Name of the GEMM in use ("openblas", "portable avx2", ...). */
 const char *var_cpu_gemm_name(void);
-/* Which convolution the CPU backend runs: "direct-avx2" or "im2col+gemm" ($VAR_CONV, the build, the CPU). */
+/* Which convolutions the CPU backend runs, e.g. "winograd+shifted-gemm+im2col" ($VAR_CONV, the build, the CPU). */
 const char *var_cpu_conv_name(void);
 
 var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
