@@ -56,6 +56,7 @@
 #define WG_SHARED_FLOATS (1u << 23)   /* V + M of a shared band: 32 MiB */
 #define WG_PRIVATE_FLOATS (1u << 20)  /* V + M of a private band: 4 MiB */
 #define WG_PRIVATE_MIN_TILES 128      /* private bands when they get at least this many tiles */
+#define WG_MIN_BANDS 8                /* private bands per image at least (when there are the tile rows) */
 #define WG_GEMM_N 512           /* GEMM columns (tiles) per call */
 #define WG_DERIVED_TAG 0x57473233   /* "WG23": the derived-data tag of U */
 
@@ -519,6 +520,10 @@ static void wg_plan(wg_job *j)
     /* whole tile rows, evened out */
     j->band_cols = j->tw;
     j->band_rows = tiles / ((j->tw + WG_VEC - 1) / WG_VEC * WG_VEC);
+    /* private bands are the only split: at least WG_MIN_BANDS of them where the
+     * map has the rows (a 32x32 map of 96 channels would otherwise be one task) */
+    if (j->private_bands && j->band_rows > (j->th + WG_MIN_BANDS - 1) / WG_MIN_BANDS)
+      j->band_rows = (j->th + WG_MIN_BANDS - 1) / WG_MIN_BANDS;
     if (j->band_rows < 1) j->band_rows = 1;
     if (j->band_rows > j->th) j->band_rows = j->th;
     n = (j->th + j->band_rows - 1) / j->band_rows;
