@@ -103,8 +103,9 @@ typedef struct {
 } conv_case;
 
 /* out = conv(in) + bias (+ residual) for every geometry, against a double loop;
- * *out_copy (if given) receives the result for thread-count comparisons. */
-static void check_conv(var_ctx *ctx, const conv_case *c, float **out_copy)
+ * *out_copy (if given) receives the result for thread-count comparisons.
+ * Returns the largest error. */
+static double check_conv(var_ctx *ctx, const conv_case *c, float **out_copy)
 {
   var_backend *be = ctx->backend;
   var_conv_desc d;
@@ -172,6 +173,7 @@ static void check_conv(var_ctx *ctx, const conv_case *c, float **out_copy)
   free(b);
   free(r);
   free(y);
+  return max_err;
 }
 
 static const conv_case conv_cases[] = {
@@ -186,15 +188,32 @@ static const conv_case conv_cases[] = {
   { 1, 300, 4, 4, 8, 3, 1, 1, 1, 1, 1, 1 },       /* K = 2700 spans several blocks of k */
   { 1, 8, 20, 20, 3, 3, 1, 1, 1, 1, 1, 0 },       /* conv_out: 3 channels */
   { 2, 12, 70, 66, 10, 3, 1, 1, 1, 1, 1, 1 },     /* >= 1024 pixels: the shifted GEMMs of BLAS builds, a short last band */
+  /* Winograd F(2x2, 3x3): maps not a multiple of the 2x2 tile or of 8 tiles per row, 1-pixel maps,
+   * channel counts not a multiple of 8 */
+  { 1, 5, 1, 1, 7, 3, 1, 1, 1, 1, 1, 1 },         /* a 1x1 map: only the centre tap */
+  { 2, 3, 1, 6, 2, 3, 1, 1, 1, 1, 1, 0 },         /* one row */
+  { 1, 11, 17, 2, 9, 3, 1, 1, 1, 1, 1, 1 },       /* two columns */
+  { 2, 13, 17, 35, 11, 3, 1, 1, 1, 1, 1, 1 },     /* 18 tiles per row (24 with padding), vector and scalar split */
+  { 1, 20, 33, 32, 17, 3, 1, 1, 1, 1, 1, 0 },     /* 1056 pixels: the default takes Winograd */
+  { 1, 37, 13, 999, 43, 3, 1, 1, 1, 1, 1, 1 },    /* Winograd: 3 bands of tile rows, 3 GEMM column chunks */
 };
 
-static void run_conv_cases(void)
+/* Runs every case; `label` (if given) prints each case's largest error. */
+static void run_conv_cases_labelled(const char *label)
 {
   var_ctx *ctx = op_ctx(0);
   unsigned i;
-  for (i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) check_conv(ctx, &conv_cases[i], NULL);
+  for (i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) {
+    const conv_case *c = &conv_cases[i];
+    const double err = check_conv(ctx, c, NULL);
+    if (label)
+      printf("\n  %s: B%d %d->%d %dx%d k%d s%d: max |err| %.3g", label, c->batch, c->c_in, c->c_out, c->h, c->w,
+             c->k, c->stride, err);
+  }
   var_ctx_free(ctx);
 }
+
+static void run_conv_cases(void) { run_conv_cases_labelled(NULL); }
 
 /* Every convolution path (the shifted GEMMs exist in BLAS builds only: without a
  * BLAS, "taps" runs im2col + SGEMM), and the plain C code without AVX2. */
@@ -205,11 +224,78 @@ static void test_conv(void)
   setenv("VAR_CONV", "gemm", 1);
   run_conv_cases();
   setenv("VAR_CONV", "taps", 1);
+  run_conv_cases_labelled(getenv("VAR_TEST_VERBOSE") ? "taps" : NULL);
+  setenv("VAR_CONV", "winograd", 1);
+  run_conv_cases_labelled(getenv("VAR_TEST_VERBOSE") ? "winograd" : NULL);
+  /* both ways of running the bands, with tiny bands: many bands, bands of part of a tile row */
+  setenv("VAR_WG_MODE", "0", 1);
+  setenv("VAR_WG_SHARED_KIB", "64", 1);
   run_conv_cases();
-  unsetenv("VAR_CONV");
+  setenv("VAR_WG_MODE", "1", 1);
+  setenv("VAR_WG_PRIVATE_KIB", "16", 1);
+  run_conv_cases();
+  unsetenv("VAR_WG_MODE");
+  unsetenv("VAR_WG_SHARED_KIB");
+  unsetenv("VAR_WG_PRIVATE_KIB");
   setenv("VAR_SIMD", "0", 1);
+  run_conv_cases();   /* Winograd's plain C transforms */
+  unsetenv("VAR_CONV");
   run_conv_cases();
   unsetenv("VAR_SIMD");
+}
+
+/* Winograd with checkpoint-like weights (wrap_const): the transformed filters are
+ * made on the first call and reused; the results equal those of owned weights
+ * (transformed per call), bit for bit, on every call. */
+static void test_winograd_cached_weights(void)
+{
+  static const conv_case c = { 1, 24, 34, 30, 19, 3, 1, 1, 1, 1, 1, 1 };
+  var_ctx *ctx = op_ctx(2);
+  var_backend *be = ctx->backend;
+  var_conv_desc d;
+  const size_t n_in = (size_t)c.c_in * c.h * c.w, n_w = (size_t)c.c_out * c.c_in * 9, n_out = (size_t)c.c_out * c.h * c.w;
+  float *x = malloc(sizeof *x * n_in), *w = malloc(sizeof *w * n_w), *b = malloc(sizeof *b * (size_t)c.c_out);
+  float *y[3];
+  var_dbuf *bx, *bw_owned, *bw_const = NULL, *bb, *by;
+  size_t mem0, mem1;
+  int k;
+  CU_ASSERT_FATAL(x && w && b);
+  CU_ASSERT_FATAL(var_conv_desc_init(&d, 1, c.c_in, c.h, c.w, c.c_out, 3, 1, 1, 1, 1, 1) == VAR_OK);
+  fill_rand(x, n_in, 11, 1.0f, 0.0f);
+  fill_rand(w, n_w, 12, 0.5f, 0.0f);
+  fill_rand(b, (size_t)c.c_out, 13, 1.0f, 0.0f);
+  bx = upload(be, x, n_in);
+  bw_owned = upload(be, w, n_w);
+  bb = upload(be, b, (size_t)c.c_out);
+  CU_ASSERT_FATAL(be->ops->wrap_const(be, w, n_w * sizeof(float), &bw_const) == VAR_OK);
+  CU_ASSERT_FATAL(var_be_alloc_f32(be, n_out, &by) == VAR_OK);
+  setenv("VAR_CONV", "winograd", 1);
+  be->ops->memory(be, &mem0, NULL);
+  for (k = 0; k < 3; k++) {
+    y[k] = malloc(sizeof(float) * n_out);
+    CU_ASSERT_FATAL(y[k] != NULL);
+    CU_ASSERT_EQUAL_FATAL(be->ops->conv2d(be, &d, var_dp(bx, 0), var_dp(k ? bw_const : bw_owned, 0), var_dp(bb, 0),
+                                          var_dp_none(), var_dp(by, 0)), VAR_OK);
+    download(be, by, y[k], n_out);
+  }
+  be->ops->memory(be, &mem1, NULL);
+  unsetenv("VAR_CONV");
+  /* the kept transform: 16 x c_out x c_in floats, counted in the backend's memory */
+  CU_ASSERT_EQUAL(mem1 - mem0, (size_t)16 * c.c_out * c.c_in * sizeof(float));
+  CU_ASSERT(memcmp(y[0], y[1], n_out * sizeof(float)) == 0);
+  CU_ASSERT(memcmp(y[0], y[2], n_out * sizeof(float)) == 0);
+  be->ops->release(be, bw_const);   /* drops the kept transform */
+  be->ops->memory(be, &mem1, NULL);
+  CU_ASSERT_EQUAL(mem1, mem0);
+  be->ops->release(be, bx);
+  be->ops->release(be, bw_owned);
+  be->ops->release(be, bb);
+  be->ops->release(be, by);
+  for (k = 0; k < 3; k++) free(y[k]);
+  free(x);
+  free(w);
+  free(b);
+  var_ctx_free(ctx);
 }
 
 static void check_group_norm(var_ctx *ctx, int batch, int channels, int hw, int groups, int silu, float offset)
@@ -556,27 +642,43 @@ static void test_vq_ops(void)
   var_ctx_free(ctx);
 }
 
-/* The same results, bit for bit, with 1, 2 and 3 threads. */
+/* The same results, bit for bit, with 1, 2 and 3 threads (Winograd also on a
+ * map that takes several bands and GEMM column chunks, with 4 threads, and with
+ * both ways of running its bands). */
 static void test_thread_independence(void)
 {
-  static const conv_case big = { 2, 48, 19, 21, 40, 3, 1, 1, 1, 1, 1, 1 };
-  static const char *modes[] = { NULL, "direct", "gemm", "taps" };
-  float *out[3];
-  const size_t n = (size_t)2 * 40 * 19 * 21;
-  int t, m;
-  for (m = 0; m < 4; m++) {
-    if (modes[m]) setenv("VAR_CONV", modes[m], 1);
-    for (t = 0; t < 3; t++) {
-      var_ctx *ctx = op_ctx(t + 1);
-      check_conv(ctx, &big, &out[t]);
-      var_ctx_free(ctx);
+  static const conv_case cases[] = { { 2, 48, 19, 21, 40, 3, 1, 1, 1, 1, 1, 1 },
+                                     { 1, 37, 13, 999, 43, 3, 1, 1, 1, 1, 1, 1 } };
+  static const char *modes[] = { NULL, "direct", "gemm", "taps", "winograd", "winograd", "winograd" };
+  static const char *wg_modes[] = { NULL, NULL, NULL, NULL, NULL, "0", "1" };
+  static const int threads[] = { 1, 2, 3, 4 };
+  float *out[4];
+  int t, m, c;
+  for (c = 0; c < 2; c++)
+    for (m = 0; m < 7; m++) {
+      const conv_case *cc = &cases[c];
+      const size_t n = (size_t)cc->batch * cc->c_out * cc->h * cc->w;
+      const int n_threads = m >= 4 ? 4 : 3;
+      if (c == 1 && m != 0 && m < 4) continue;   /* the wide map: Winograd and the default */
+      if (modes[m]) setenv("VAR_CONV", modes[m], 1);
+      if (wg_modes[m]) {
+        setenv("VAR_WG_MODE", wg_modes[m], 1);
+        setenv("VAR_WG_SHARED_KIB", "64", 1);
+        setenv("VAR_WG_PRIVATE_KIB", "16", 1);
+      }
+      for (t = 0; t < n_threads; t++) {
+        var_ctx *ctx = op_ctx(threads[t]);
+        check_conv(ctx, cc, &out[t]);
+        var_ctx_free(ctx);
+      }
+      for (t = 0; t < n_threads; t++) CU_ASSERT_FATAL(out[t] != NULL);
+      for (t = 1; t < n_threads; t++) CU_ASSERT(memcmp(out[0], out[t], n * sizeof(float)) == 0);
+      for (t = 0; t < n_threads; t++) free(out[t]);
+      unsetenv("VAR_CONV");
+      unsetenv("VAR_WG_MODE");
+      unsetenv("VAR_WG_SHARED_KIB");
+      unsetenv("VAR_WG_PRIVATE_KIB");
     }
-    CU_ASSERT_FATAL(out[0] && out[1] && out[2]);
-    CU_ASSERT(memcmp(out[0], out[1], n * sizeof(float)) == 0);
-    CU_ASSERT(memcmp(out[0], out[2], n * sizeof(float)) == 0);
-    for (t = 0; t < 3; t++) free(out[t]);
-  }
-  unsetenv("VAR_CONV");
 }
 
 /* A whole decode and encode agree bit for bit between 1 and 3 threads. */
@@ -975,6 +1077,7 @@ int main(void)
     { "golden small", test_golden_small },
     { "teacher-forcing inputs", test_teacher_inputs },
     { "conv2d against a reference loop", test_conv },
+    { "Winograd with kept (checkpoint) weights", test_winograd_cached_weights },
     { "group norm (+SiLU) against a reference", test_group_norm },
     { "nearest x2 upsampling", test_upsample },
     { "spatial attention against a reference", test_attention },

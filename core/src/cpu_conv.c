@@ -371,16 +371,22 @@ static var_status conv2d_taps(var_backend *be, const var_conv_desc *d, const flo
 }
 #endif
 
-/* Which convolution: VAR_CONV=direct|gemm|taps, else im2col + SGEMM when the build
- * has a BLAS (its kernel beats ours by 10-15% here), the direct AVX2 kernel when
- * it has none (the portable SGEMM is far slower), im2col + SGEMM otherwise. */
-static int conv_direct(void)
+/* Which convolution: VAR_CONV=direct|gemm|taps|winograd, else Winograd
+ * F(2x2, 3x3) for the large 3x3 layers (conv_winograd), then im2col + SGEMM when
+ * the build has a BLAS (its kernel beats ours by 10-15% here), the direct AVX2
+ * kernel when it has none (the portable SGEMM is far slower), im2col + SGEMM
+ * otherwise. */
+static int conv_mode_is(const char *name)
 {
   const char *mode = getenv("VAR_CONV");
+  return mode && !strcmp(mode, name);
+}
+
+static int conv_direct(void)
+{
   if (!use_avx2()) return 0;
-  if (mode && !strcmp(mode, "taps")) return 0;
-  if (mode && !strcmp(mode, "direct")) return 1;
-  if (mode && !strcmp(mode, "gemm")) return 0;
+  if (conv_mode_is("taps") || conv_mode_is("gemm")) return 0;
+  if (conv_mode_is("direct")) return 1;
 #ifdef VAR_HAVE_CBLAS
   return 0;
 #else
@@ -388,31 +394,56 @@ static int conv_direct(void)
 #endif
 }
 
+/* Winograd (cpu_winograd.c): 2 for every convolution it fits (VAR_CONV=winograd,
+ * for the tests), 1 for those on maps of at least WG_MIN_PIXELS with at least
+ * WG_MIN_CHANNELS in and out (the default), 0 when another path is forced.
+ * Smaller layers lose more to the transforms and to GEMMs too small to share
+ * out than the 2.25x fewer multiplications win. */
+#define WG_MIN_PIXELS 1024
+#define WG_MIN_CHANNELS 16
+
+static int conv_winograd(void)
+{
+  if (conv_mode_is("winograd")) return 2;
+  if (conv_mode_is("direct") || conv_mode_is("gemm") || conv_mode_is("taps")) return 0;
+  return 1;
+}
+
+static int conv_winograd_fits(const var_conv_desc *d, int any_size)
+{
+  return var_conv_winograd_fits(d) &&
+         (any_size || ((size_t)d->h_out * d->w_out >= WG_MIN_PIXELS && d->c_in >= WG_MIN_CHANNELS &&
+                       d->c_out >= WG_MIN_CHANNELS));
+}
+
 #ifdef VAR_HAVE_CBLAS
 /* The shifted-GEMM path: 1 for large stride-1 maps (the default), 2 for every
  * stride-1 kxk convolution (VAR_CONV=taps, for the tests), 0 with VAR_CONV=gemm. */
 static int conv_taps(void)
 {
-  const char *mode = getenv("VAR_CONV");
-  if (mode && !strcmp(mode, "taps")) return 2;
-  return !(mode && !strcmp(mode, "gemm"));
+  if (conv_mode_is("taps")) return 2;
+  return !conv_mode_is("gemm");
 }
 #endif
 
 const char *var_cpu_conv_name(void)
 {
+  const int wg = conv_winograd();
 #ifdef VAR_HAVE_CBLAS
-  if (!conv_direct() && conv_taps()) return "shifted-gemm+im2col";
+  if (!conv_direct() && conv_taps()) return wg ? "winograd+shifted-gemm+im2col" : "shifted-gemm+im2col";
 #endif
-  return conv_direct() ? "direct-avx2" : "im2col+gemm";
+  if (conv_direct()) return wg ? "winograd+direct-avx2" : "direct-avx2";
+  return wg ? "winograd+im2col+gemm" : "im2col+gemm";
 }
 
 var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
                       var_dptr residual, var_dptr out)
 {
+  const int wg = conv_winograd();
   if (d->batch < 0 || d->c_in <= 0 || d->c_out <= 0 || d->k <= 0 || d->stride <= 0 || d->h_out <= 0 ||
       d->w_out <= 0)
     return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "conv2d: bad geometry");
+  if (wg && conv_winograd_fits(d, wg == 2)) return var_conv2d_winograd(be, d, in, w, bias, residual, out);
 #if CONV_X86
   if (conv_direct())
     return var_conv2d_avx2(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));

@@ -21,6 +21,13 @@ int var_conv_use_avx2(void);
  * p0 + j, 0 in the padding. */
 void var_im2col_row(const var_conv_desc *d, const float *in, int r, int p0, int np, float *dst);
 
+/* cpu_winograd.c: 1 when d is a 3x3 stride-1 convolution padded by 1 on every
+ * side (the output has the input's size), which var_conv2d_winograd computes
+ * by Winograd's F(2x2, 3x3) in any build. */
+int var_conv_winograd_fits(const var_conv_desc *d);
+var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
+                               var_dptr residual, var_dptr out);
+
 #if VAR_CONV_X86
 /* out = conv(in, w) + bias (+ residual) computed directly: the input is packed
  * tile by tile (an implicit im2col that stays in cache) and multiplied by the

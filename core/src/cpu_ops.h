@@ -18,6 +18,16 @@ static inline float *cpu_f32(var_dptr p) { return p.buf ? (float *)p.buf->host +
 static inline int32_t *cpu_i32(var_dptr p) { return p.buf ? (int32_t *)p.buf->host + p.off : NULL; }
 static inline var_pool *cpu_pool(var_backend *be) { return be->ctx->pool; }
 
+/* backend_cpu.c: data derived from a constant buffer (one made by wrap_const,
+ * e.g. the Winograd transform of a convolution's weights), computed once and
+ * kept until that buffer is released.  `tag` tells kinds of derived data apart.
+ * find returns NULL when nothing is kept.  keep takes over `data` (var_alloc'ed,
+ * `bytes` long, counted in the backend's memory) and returns 1; it returns 0 and
+ * keeps nothing for an owned buffer, which may be written again: the caller
+ * then frees `data` itself. */
+float *var_cpu_derived_find(var_backend *be, var_dptr src, int tag);
+int var_cpu_derived_keep(var_backend *be, var_dptr src, int tag, float *data, size_t bytes);
+
 /* cpu_gemm.c: C = alpha op(A) op(B) + beta C on host pointers (threaded). */
 var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N, int K, float alpha,
                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
@@ -27,7 +37,7 @@ void var_cpu_blas_single_thread(void);
 #endif
 /* Name of the GEMM in use ("openblas", "portable avx2", ...). */
 const char *var_cpu_gemm_name(void);
-/* Which convolution the CPU backend runs: "direct-avx2" or "im2col+gemm" ($VAR_CONV, the build, the CPU). */
+/* Which convolutions the CPU backend runs, e.g. "winograd+shifted-gemm+im2col" ($VAR_CONV, the build, the CPU). */
 const char *var_cpu_conv_name(void);
 
 var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
