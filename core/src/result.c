@@ -53,17 +53,16 @@ void var_result_set(var_result *r, int i, uint64_t seed, const char *op, const c
   char cls[160] = "", strength[32] = "";
   /* ImageNet names only mean something for a 1000-class model */
   const char *name = num_classes == var_imagenet_n_classes() ? var_imagenet_class_name(p->class_label) : NULL;
+  /* fill and strength only mean something for in- and out-painting */
+  const int edit = strcmp(op, "generate") != 0;
+  const char *fill = !edit ? "" : p->fill == VAR_FILL_SMOOTH ? " fill=smooth" : " fill=original";
   r->seeds[i] = seed;
   if (name) snprintf(cls, sizeof cls, " \"%s\"", name);
-  if (strcmp(op, "generate") != 0 && p->strength < 1.0f) snprintf(strength, sizeof strength, " strength=%g", (double)p->strength);
+  if (edit && p->strength < 1.0f) snprintf(strength, sizeof strength, " strength=%g", (double)p->strength);
   snprintf(r->desc[i], VAR_RESULT_DESC_SIZE,
            "VAR %s %s seed=%llu cfg=%g top_k=%d top_p=%g more_smooth=%d class=%d%s%s%s", op, model,
            (unsigned long long)seed, (double)p->sample.cfg, p->sample.top_k, (double)p->sample.top_p,
-           p->sample.more_smooth ? 1 : 0, p->class_label, cls,
-           strcmp(op, "generate") == 0           ? ""
-           : p->fill == VAR_FILL_SMOOTH ? " fill=smooth"
-                                        : " fill=original",
-           strength);
+           p->sample.more_smooth ? 1 : 0, p->class_label, cls, fill, strength);
 }
 
 int var_result_count(const var_result *result) { return result ? result->count : 0; }
