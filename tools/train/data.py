@@ -124,6 +124,18 @@ def render(label, seed):
     return np.clip(img, 0, 1).astype(np.float32)          # 3 x 32 x 32
 
 
+def hole_mask(kind, d, y0, x0, size=SIZE):
+    """A hole as the evaluation and the in-paint-aware training make them: a d x d square ('rect') or the
+    ellipse inscribed in it ('ellipse'), top-left corner (y0, x0), in a size x size bool mask."""
+    if kind == 'rect':
+        m = np.zeros((size, size), bool)
+        m[y0:y0 + d, x0:x0 + d] = True
+        return m
+    y, x = np.mgrid[0:size, 0:size] + 0.5
+    r = d / 2
+    return ((y - y0 - r) / r) ** 2 + ((x - x0 - r) / r) ** 2 <= 1
+
+
 def make_batch(labels, seeds):
     """labels, seeds: sequences of ints -> float32 array N x 3 x 32 x 32 in [0, 1]."""
     return np.stack([render(l, s) for l, s in zip(labels, seeds)])

@@ -39,14 +39,7 @@ def make_hole(rng):
     size = int(rng.choice([8, 12, 16]))
     kind = 'rect' if rng.random() < 0.5 else 'ellipse'
     y0, x0 = rng.integers(2, S - size - 1, 2)
-    m = np.zeros((S, S), bool)
-    if kind == 'rect':
-        m[y0:y0 + size, x0:x0 + size] = True
-    else:
-        y, x = np.mgrid[0:S, 0:S] + 0.5
-        r = size / 2
-        m = ((y - y0 - r) / r) ** 2 + ((x - x0 - r) / r) ** 2 <= 1
-    return m, kind, size
+    return data.hole_mask(kind, size, y0, x0), kind, size
 
 
 def mean_fill(img, m):

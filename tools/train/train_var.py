@@ -80,17 +80,13 @@ def inpaint_material(vae, labels, seeds, rng):
 
 
 def random_holes(rng, n, size):
-    """Holes like eval_quality's (squares and ellipses 8-16 px), from a training RNG: n x size x size bool."""
+    """Holes of eval_quality's kinds (squares and ellipses, here 6-18 px), from a training RNG:
+    n x size x size bool."""
     out = np.zeros((n, size, size), bool)
-    y, x = np.mgrid[0:size, 0:size] + 0.5
     for i in range(n):
         d = int(rng.integers(6, 19))
         y0, x0 = rng.integers(1, size - d, 2)
-        if rng.random() < 0.5:
-            out[i, y0:y0 + d, x0:x0 + d] = True
-        else:
-            r = d / 2
-            out[i] = ((y - y0 - r) / r) ** 2 + ((x - x0 - r) / r) ** 2 <= 1
+        out[i] = data.hole_mask('rect' if rng.random() < 0.5 else 'ellipse', d, y0, x0, size)
     return out
 
 
