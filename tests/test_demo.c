@@ -4,6 +4,7 @@
  * something, so trained activations (larger, more structured) are covered too. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,6 +122,95 @@ static void test_demo_hostile_class_names(void)
   rmdir(dir);
 }
 
+/* Root-mean-square error (8-bit levels) inside the 12x12 hole at (10, 10) of a
+ * 32x32 in-paint with the README's settings; with `outpaint`, the hole is made
+ * transparent and out-painted instead. */
+static double hole_rms(var_model *m, const var_image *im, int seamless, int outpaint)
+{
+  uint8_t md[32 * 32], px[32 * 32 * 4];
+  var_mask mask = { 32, 32, 32, md };
+  var_image holed = { 32, 32, 128, px };
+  var_edit_params p;
+  var_result *r = NULL;
+  const var_image *o;
+  double se = 0;
+  int x, y, c;
+  for (y = 0; y < 32; y++)
+    for (x = 0; x < 32; x++) md[y * 32 + x] = x >= 10 && x < 22 && y >= 10 && y < 22 ? 255 : 0;
+  var_edit_params_default(&p);
+  p.sample.top_k = 1;
+  p.strength = 0.25f;
+  p.mask_grow = 0;
+  p.context_margin = 32;
+  p.seamless = seamless;
+  if (outpaint) {
+    memcpy(px, im->data, sizeof px);
+    for (x = 0; x < 32 * 32; x++)
+      if (md[x]) px[4 * x + 3] = 0;
+    CU_ASSERT_EQUAL_FATAL(var_outpaint(m, &holed, 0, 0, 0, 0, &p, &r), VAR_OK);
+  } else {
+    CU_ASSERT_EQUAL_FATAL(var_inpaint(m, im, &mask, &p, &r), VAR_OK);
+  }
+  o = var_result_image(r, 0);
+  for (y = 10; y < 22; y++)
+    for (x = 10; x < 22; x++)
+      for (c = 0; c < 3; c++) {
+        double d = (double)o->data[y * o->stride + 4 * x + c] - im->data[y * im->stride + 4 * x + c];
+        se += d * d;
+      }
+  CU_ASSERT((strstr(var_result_description(r, 0), " seamless=0") != NULL) == !seamless);
+  var_result_free(r);
+  return sqrt(se / (12 * 12 * 3));
+}
+
+/* Seamless blending on trained weights: on a smooth gradient the generated
+ * pixels' colour miss shrinks (18.1 -> 14.2 levels RMS when written), in-painted
+ * or out-painted (the same window either way); on stripes, where the error is
+ * mostly the stripes' phase, it is not worse (72.9 -> 70.4). */
+static void test_demo_seamless(void)
+{
+  var_ctx *ctx = NULL;
+  var_model *m;
+  uint8_t px[32 * 32 * 4];
+  var_image im = { 32, 32, 128, px };
+  double paste, seamless;
+  int x, y;
+  CU_ASSERT_EQUAL_FATAL(var_ctx_new(NULL, &ctx), VAR_OK);
+  m = load(ctx, DEMO_MODEL);
+  for (y = 0; y < 32; y++)
+    for (x = 0; x < 32; x++) {
+      uint8_t *q = px + 4 * (y * 32 + x);
+      /* along the training colour ramp, dark blue to purple (tools/train/data.py) */
+      double t = (x + 0.5 * y) / 47.0;
+      q[0] = (uint8_t)(13 + 76 * t);
+      q[1] = (uint8_t)(8 + 7 * t);
+      q[2] = (uint8_t)(64 + 76 * t);
+      q[3] = 255;
+    }
+  paste = hole_rms(m, &im, 0, 0);
+  seamless = hole_rms(m, &im, 1, 0);
+  printf("\n  gradient: hole RMS error %.2f levels pasted, %.2f seamless\n", paste, seamless);
+  CU_ASSERT(seamless < 0.9 * paste);
+  paste = hole_rms(m, &im, 0, 1);
+  seamless = hole_rms(m, &im, 1, 1);
+  printf("  gradient, out-painted: %.2f levels pasted, %.2f seamless\n", paste, seamless);
+  CU_ASSERT(seamless < 0.9 * paste);
+  for (y = 0; y < 32; y++)
+    for (x = 0; x < 32; x++) {
+      uint8_t *q = px + 4 * (y * 32 + x);
+      int on = ((x + y) / 6) & 1;   /* diagonal stripes, period 12 px */
+      q[0] = on ? 250 : 13;   /* ramp colours: yellow and dark blue */
+      q[1] = on ? 209 : 8;
+      q[2] = on ? 64 : 64;
+    }
+  paste = hole_rms(m, &im, 0, 0);
+  seamless = hole_rms(m, &im, 1, 0);
+  printf("  stripes: hole RMS error %.2f levels pasted, %.2f seamless\n", paste, seamless);
+  CU_ASSERT(seamless <= 1.02 * paste);
+  var_model_free(m);
+  var_ctx_free(ctx);
+}
+
 int main(void)
 {
   static const test_case tests[] = {
@@ -129,6 +219,7 @@ int main(void)
     { "demo transformer: teacher-forced forward vs PyTorch", test_demo_tf },
     { "demo class names from classes.txt", test_demo_class_names },
     { "hostile classes.txt is skipped line by line", test_demo_hostile_class_names },
+    { "seamless blend: gradient colours restored, texture not worse", test_demo_seamless },
     { NULL, NULL },
   };
   return run_suite("demo", tests);

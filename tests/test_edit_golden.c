@@ -125,6 +125,7 @@ static void check_golden_edit(const char *set, const char *tag)
   p.sample.seed = 0;
   p.mask_grow = 0;
   p.fill = VAR_FILL_ORIGINAL;   /* the original editing code encodes the masked pixels as they are */
+  p.seamless = 0;               /* and pastes the decoded pixels as they are */
   p.class_label = glabel.i[0] >= m->num_classes ? -1 : (int)glabel.i[0];
 
   memset(&cap, 0, sizeof cap);
@@ -388,6 +389,12 @@ static void test_tiny_fill(void)
     CU_ASSERT_EQUAL(var_inpaint(m, &a, &mask, &p, &r), VAR_ERR_INVALID_ARGUMENT);
     CU_ASSERT_PTR_NULL(r);
     CU_ASSERT(strstr(var_ctx_last_error(ctx), "fill") != NULL);
+    p.fill = VAR_FILL_SMOOTH;
+    p.seamless = 2;
+    r = (var_result *)1;
+    CU_ASSERT_EQUAL(var_inpaint(m, &a, &mask, &p, &r), VAR_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT(strstr(var_ctx_last_error(ctx), "seamless") != NULL);
   }
   free(md);
   free(a.data);

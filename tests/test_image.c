@@ -310,6 +310,68 @@ static void test_fill_masked(void)
   free(im.data);
 }
 
+/* Seamless blending: a decoded window that misses its input by a smooth (here
+ * linear, so harmonic) colour error and carries detail of its own in the hole
+ * comes back with the error removed and the detail kept. */
+static void test_fill_seamless(void)
+{
+  const int S = 48;
+  const size_t plane = (size_t)S * S;
+  var_image im = new_image(S, S);
+  var_window win = { 0, 0, S };
+  float *in = malloc(sizeof(float) * 3 * plane), *gen = malloc(sizeof(float) * 3 * plane);
+  float *detail = malloc(sizeof(float) * 3 * plane);
+  uint8_t *mask = calloc(plane, 1);
+  int x, y, c, known_off = 0, clamped = 1;
+  double worst = 0, miss = 0;
+  for (y = 14; y < 34; y++)
+    for (x = 10; x < 30; x++) mask[y * S + x] = 255;
+  ramp_input(&im, win, S, in);
+  for (c = 0; c < 3; c++)
+    for (y = 0; y < S; y++)
+      for (x = 0; x < S; x++) {
+        size_t o = c * plane + (size_t)y * S + x;
+        /* detail only where the model generated: a checker pattern */
+        detail[o] = mask[y * S + x] ? (((x / 3 + y / 3) & 1) ? 0.05f : -0.05f) : 0.0f;
+        /* the decoder's miss: an offset and a tilt */
+        gen[o] = 0.5f * (in[o] + 1.0f) + detail[o] + 0.04f - 0.001f * (float)x + 0.0007f * (float)y * (float)c;
+      }
+  CU_ASSERT_FATAL(var_fill_seamless(ctx, mask, S, S, S, win, S, in, gen) == VAR_OK);
+  for (c = 0; c < 3; c++)
+    for (y = 0; y < S; y++)
+      for (x = 0; x < S; x++) {
+        size_t o = c * plane + (size_t)y * S + x;
+        double want = 0.5 * (in[o] + 1.0) + detail[o];
+        double e = fabs(gen[o] - want);
+        if (!mask[y * S + x]) known_off += e > 1e-6;
+        else if (e > worst) worst = e;
+        if (mask[y * S + x]) miss = fmax(miss, fabs(0.04 - 0.001 * x + 0.0007 * y * c));
+        clamped &= gen[o] >= 0.0f && gen[o] <= 1.0f;
+      }
+  CU_ASSERT_EQUAL(known_off, 0);      /* the kept pixels become the input */
+  CU_ASSERT(worst < 0.1 * miss);       /* the error removed to a tenth, the checker kept */
+  CU_ASSERT(clamped);
+  printf("\n  seamless: error in the hole %.4f -> %.5f\n", miss, worst);
+  /* a white surrounding decoded as grey: the hole's +-0.3 detail is lifted by 0.5
+   * and clamped at white */
+  for (x = 0; x < 3 * S * S; x++) {
+    in[x] = 1.0f;
+    gen[x] = 0.5f + (detail[x] > 0 ? 0.3f : detail[x] < 0 ? -0.3f : 0.0f);
+  }
+  CU_ASSERT_FATAL(var_fill_seamless(ctx, mask, S, S, S, win, S, in, gen) == VAR_OK);
+  for (c = 0, x = 0; x < 3 * S * S; x++) {
+    if (detail[x] > 0) c += gen[x] == 1.0f;                         /* 1.3 clamped */
+    if (detail[x] < 0) c += fabsf(gen[x] - 0.7f) < 1e-5f;
+    if (detail[x] == 0) c += gen[x] == 1.0f;
+  }
+  CU_ASSERT_EQUAL(c, 3 * S * S);
+  free(in);
+  free(gen);
+  free(detail);
+  free(mask);
+  free(im.data);
+}
+
 /* A window larger than the model (shrinking) over an image edge: the pixels
  * under the mask must not reach the result through the resampling filter's taps. */
 static void test_fill_masked_shrink(void)
@@ -735,6 +797,7 @@ int main(void)
     { "shrink + enlarge round trip of smooth content", test_round_trip_smooth },
     { "smooth fill: known pixels untouched, ramp continued, hidden pixels ignored", test_fill_masked },
     { "smooth fill: shrinking window, nothing under the mask leaks", test_fill_masked_shrink },
+    { "seamless blend: smooth colour miss removed, detail kept", test_fill_seamless },
     { "paste: mask 0 untouched, soft mask blends exactly", test_paste_composite },
     { "planar [0,1] -> RGBA8", test_from_planar },
     { "mask bounding box, rectangle intersection", test_mask_bbox },

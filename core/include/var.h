@@ -331,6 +331,11 @@ typedef struct var_edit_params {
                              (filled) input, like img2img's denoising strength.  1 (default) =
                              every scale (the original VAR editing); with n scales, the first
                              round((1 - strength) n) are kept */
+  int seamless;           /* in-paint and out-paint: 1 (default) = the regenerated pixels are shifted by
+                             a smooth correction so that they meet the kept ones without a seam (the
+                             decoder's small colour miss on the kept pixels around them, continued
+                             harmonically across the area, as in Poisson blending); 0 = pasted as
+                             decoded (the original VAR editing) */
 } var_edit_params;
 
 /* What the masked (in-paint) or missing (out-paint) pixels look like when the
@@ -347,7 +352,7 @@ typedef enum var_fill {
 
 /* sample = var_sample_params' documented defaults (seed 0, cfg 4, top_k 900,
  * top_p 0.95, more_smooth 0), class_label -1, variants 1, margin and grow
- * automatic, fill VAR_FILL_SMOOTH, strength 1. */
+ * automatic, fill VAR_FILL_SMOOTH, strength 1, seamless 1. */
 VAR_API void var_edit_params_default(var_edit_params *params);
 
 typedef struct var_result var_result;

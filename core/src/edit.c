@@ -29,6 +29,7 @@ void var_edit_params_default(var_edit_params *params)
   params->mask_grow = -1;
   params->fill = VAR_FILL_SMOOTH;
   params->strength = 1.0f;
+  params->seamless = 1;
 }
 
 /* ---- validation ------------------------------------------------------------- */
@@ -83,6 +84,8 @@ static var_status check_params(var_model *m, const var_edit_params *p)
   if (p->fill != VAR_FILL_ORIGINAL && p->fill != VAR_FILL_SMOOTH)
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "fill must be VAR_FILL_ORIGINAL (0) or VAR_FILL_SMOOTH (1) (got %d)",
                     p->fill);
+  if (p->seamless != 0 && p->seamless != 1)
+    return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "seamless must be 0 or 1 (got %d)", p->seamless);
   return VAR_OK;
 }
 
@@ -343,6 +346,14 @@ var_status var_inpaint(var_model *model, const var_image *image, const var_mask 
                              gen_steps(model));
       if (st != VAR_OK) goto done;
       trace(model, "inpaint", v, k, sp.seed, a->win, a->tokens, a->keep, w.out_tokens, w.gen);
+      if (params->seamless) {
+        /* w.in holds the last area's input by now: resample this one's again */
+        st = var_image_to_model(ctx, image, a->win, S, w.in);
+        if (st == VAR_OK)
+          st = var_fill_seamless(ctx, mask->data, (size_t)mask->stride, image->width, image->height, a->win, S, w.in,
+                                 w.gen);
+        if (st != VAR_OK) goto done;
+      }
       st = var_image_paste_model(ctx, dst, mask->data, (size_t)mask->stride, a->box, a->win, S, w.gen);
       if (st == VAR_OK) st = job_step(&job, 1, "composite");
       if (st != VAR_OK) goto done;
@@ -419,6 +430,10 @@ static var_status outpaint_window(var_model *m, edit_job *job, const var_edit_pa
     st = job_call_generate(job, sp, p->class_label, w->tokens, w->keep, w->out_tokens, w->gen, gen_steps(m));
   if (st != VAR_OK) return st;
   trace(m, "outpaint", job->variant, index, sp->seed, win, w->tokens, w->keep, w->out_tokens, w->gen);
+  /* the fill changed only unknown pixels of w->in, and the correction reads only the known ones */
+  if (p->seamless)
+    st = var_fill_seamless(ctx, unknown, (size_t)canvas->width, canvas->width, canvas->height, win, S, w->in, w->gen);
+  if (st != VAR_OK) return st;
   st = var_image_paste_model(ctx, canvas, unknown, (size_t)canvas->width, box, win, S, w->gen);
   if (st != VAR_OK) return st;
   for (y = box.y; y < box.y + box.h; y++) memset(unknown + (size_t)y * canvas->width + box.x, 0, (size_t)box.w);

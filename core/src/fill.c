@@ -1,4 +1,5 @@
-/* fill.c — smooth fill of the masked part of the model's input before it is encoded.
+/* fill.c — smooth fill of the masked part of the model's input before it is encoded,
+ * and the same fill used afterwards to blend the decoded result in without a seam.
  *
  * An in-paint regenerates every token whose cell holds a masked pixel, but the
  * coarse scales it keeps (a coarse cell is kept when the mask covers less than
@@ -209,5 +210,25 @@ done:
   for (l = 1; l < n_lv; l++) var_free(lv[l].v);
   var_free(lv[0].w);
   var_free(unk);
+  return st;
+}
+
+var_status var_fill_seamless(var_ctx *ctx, const uint8_t *mask, size_t stride, int W, int H, var_window win, int S,
+                             const float *in, float *gen)
+{
+  const size_t n = var_size_mul3(3, (size_t)S, (size_t)S);
+  float *r = NULL;
+  size_t i;
+  var_status st = var_alloc(ctx, var_size_mul(n, sizeof(float)), (void **)&r);
+  if (st != VAR_OK) return st;
+  /* the decoder's miss on the kept pixels (input in [-1, 1], output in [0, 1]) */
+  for (i = 0; i < n; i++) r[i] = 0.5f * (in[i] + 1.0f) - gen[i];
+  st = var_fill_masked(ctx, mask, stride, W, H, win, S, r, NULL);
+  if (st == VAR_OK)
+    for (i = 0; i < n; i++) {
+      float v = gen[i] + r[i];
+      gen[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+    }
+  var_free(r);
   return st;
 }

@@ -12,4 +12,13 @@
 var_status var_fill_masked(var_ctx *ctx, const uint8_t *mask, size_t stride, int W, int H, var_window win, int S,
                            float *planar, int *n_filled);
 
+/* Poisson-style blending of a generated window: gen (3 x S x S in [0, 1], the
+ * decoder's output) is shifted by the harmonic continuation, into the pixels
+ * var_fill_masked fills, of its difference from `in` (the window's model input in
+ * [-1, 1], read only where nothing is masked) and clamped to [0, 1].  The kept
+ * pixels become `in` exactly, the regenerated ones keep their detail but meet
+ * their surroundings without the decoder's colour miss. */
+var_status var_fill_seamless(var_ctx *ctx, const uint8_t *mask, size_t stride, int W, int H, var_window win, int S,
+                             const float *in, float *gen);
+
 #endif

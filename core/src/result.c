@@ -50,7 +50,7 @@ var_image *var_result_image_mut(var_result *r, int i) { return &r->images[i]; }
 void var_result_set(var_result *r, int i, uint64_t seed, const char *op, const char *model, int num_classes,
                     const var_edit_params *p)
 {
-  char cls[160] = "", strength[32] = "";
+  char cls[160] = "", strength[48] = "";
   /* ImageNet names only mean something for a 1000-class model */
   const char *name = num_classes == var_imagenet_n_classes() ? var_imagenet_class_name(p->class_label) : NULL;
   /* fill and strength only mean something for in- and out-painting */
@@ -59,6 +59,7 @@ void var_result_set(var_result *r, int i, uint64_t seed, const char *op, const c
   r->seeds[i] = seed;
   if (name) snprintf(cls, sizeof cls, " \"%s\"", name);
   if (edit && p->strength < 1.0f) snprintf(strength, sizeof strength, " strength=%g", (double)p->strength);
+  if (edit && !p->seamless) strncat(strength, " seamless=0", sizeof strength - strlen(strength) - 1);
   snprintf(r->desc[i], VAR_RESULT_DESC_SIZE,
            "VAR %s %s seed=%llu cfg=%g top_k=%d top_p=%g more_smooth=%d class=%d%s%s%s", op, model,
            (unsigned long long)seed, (double)p->sample.cfg, p->sample.top_k, (double)p->sample.top_p,

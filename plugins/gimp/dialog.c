@@ -13,7 +13,7 @@ typedef struct
   VarValues  *vals;
   GtkWidget  *folder, *model, *backend;
   GtkWidget  *class_entry, *class_label;
-  GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth, *keep_masked, *strength;
+  GtkWidget  *cfg, *top_k, *top_p, *variants, *more_smooth, *keep_masked, *strength, *seamless;
   GtkWidget  *margin[4];
   GtkListStore *class_store;
   var_ctx    *ctx;
@@ -314,6 +314,8 @@ read_back (Dialog *d)
     v->keep_masked = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->keep_masked));
   if (d->strength)
     v->strength = gtk_spin_button_get_value (GTK_SPIN_BUTTON (d->strength));
+  if (d->seamless)
+    v->seamless = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->seamless));
   if (d->kind == VAR_PROC_OUTPAINT)
     for (i = 0; i < 4; i++)
       v->margin[i] = gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (d->margin[i]));
@@ -412,6 +414,14 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
                                      "sees it as it is (the original VAR behaviour)."));
       gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.keep_masked), vals->keep_masked);
       gtk_table_attach (GTK_TABLE (table), d.keep_masked, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
+      row++;
+      d.seamless = gtk_check_button_new_with_mnemonic (_("Matc_h colours at the edge (seamless blend)"));
+      gtk_widget_set_tooltip_text (d.seamless,
+                                   _("On: the new pixels are shifted by a smooth colour correction so that they "
+                                     "meet the surroundings without a visible edge. Off: they are pasted as the "
+                                     "model decoded them (the original VAR behaviour)."));
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.seamless), vals->seamless);
+      gtk_table_attach (GTK_TABLE (table), d.seamless, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
       row++;
     }
   d.backend = backend_combo_new (vals->backend);

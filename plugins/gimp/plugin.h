@@ -54,6 +54,7 @@ typedef struct
   gboolean more_smooth;
   gboolean keep_masked;       /* encode what is under the selection as it is (VAR_FILL_ORIGINAL) */
   gdouble  strength;          /* share of the scales regenerated in the selection, finest first */
+  gboolean seamless;          /* correct the new pixels' colours to meet the surroundings (var_edit_params) */
   gint32   margin[4];         /* out-paint: left, top, right, bottom (0 = fill transparent areas) */
 } VarValues;
 

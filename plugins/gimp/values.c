@@ -43,6 +43,7 @@ var_values_default (VarValues *vals)
   vals->more_smooth = FALSE;
   vals->keep_masked = p.fill == VAR_FILL_ORIGINAL;
   vals->strength = p.strength;
+  vals->seamless = p.seamless != 0;
 }
 
 void
@@ -101,4 +102,5 @@ var_values_to_params (const VarValues *vals, var_edit_params *params)
   params->variants = vals->variants;
   params->fill = vals->keep_masked ? VAR_FILL_ORIGINAL : VAR_FILL_SMOOTH;
   params->strength = (float) vals->strength;
+  params->seamless = vals->seamless ? 1 : 0;
 }

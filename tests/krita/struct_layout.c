@@ -61,6 +61,7 @@ int main(void)
   FIELD(var_edit_params, sample); FIELD(var_edit_params, class_label); FIELD(var_edit_params, variants);
   FIELD(var_edit_params, context_margin); FIELD(var_edit_params, mask_grow);
   FIELD(var_edit_params, fill); FIELD(var_edit_params, strength);
+  FIELD(var_edit_params, seamless);
   END();
   printf("}\n");
   return 0;

@@ -130,14 +130,14 @@ class LibraryTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             L.edit_params(colour="red")
         p = L.edit_params()
-        self.assertEqual((p.fill, p.strength), (L.Fill.SMOOTH, 1.0))
+        self.assertEqual((p.fill, p.strength, p.seamless), (L.Fill.SMOOTH, 1.0, 1))
 
     def test_docker_settings_to_params(self):
         from libvar_krita import edits
         p = edits.Settings().edit_params()
         self.assertEqual((p.fill, p.strength), (L.Fill.SMOOTH, 1.0))
-        p = edits.Settings(keep_masked=True, strength=0.25, seed=4).edit_params()
-        self.assertEqual((p.fill, p.strength, p.sample.seed), (L.Fill.ORIGINAL, 0.25, 4))
+        p = edits.Settings(keep_masked=True, strength=0.25, seed=4, seamless=False).edit_params()
+        self.assertEqual((p.fill, p.strength, p.sample.seed, p.seamless), (L.Fill.ORIGINAL, 0.25, 4, 0))
 
 
 class SymbolBindingTest(unittest.TestCase):

@@ -82,7 +82,9 @@ static void usage(const options *o, FILE *fp)
             "                      surroundings (default; the old content does not leak into the result)\n"
             "                      or the pixels as they are (the original VAR editing code)\n"
             "  --strength F        0..1: share of the scales regenerated in the mask, finest first; the\n"
-            "                      coarser ones keep the (filled) input's layout (default 1 = all)\n\n",
+            "                      coarser ones keep the (filled) input's layout (default 1 = all)\n"
+            "  --blend seamless|paste  seamless (default): correct the new pixels' colours so they meet\n"
+            "                      the kept ones without a seam; paste: as decoded (the original VAR)\n\n",
             o->cmd, o->what == OP_EDIT ? " --class NAME|INDEX" : "",
             o->what == OP_EDIT ? "Redraws the masked area as the given ImageNet class (class-conditional editing)."
                                : "Fills the masked area with new content that fits its surroundings.",
@@ -98,6 +100,7 @@ static void usage(const options *o, FILE *fp)
                 "  --fill smooth|original  what the model is shown in the new area: a smooth continuation\n"
                 "                      of the edge (default) or the mean visible colour (original VAR)\n"
                 "  --strength F        0..1: share of the scales regenerated in the new area (default 1)\n"
+                "  --blend seamless|paste  meet the known pixels without a seam (default) or paste as decoded\n"
                 "  --class NAME|INDEX  optional: steer the new content towards a class\n\n");
     break;
   }
@@ -216,6 +219,10 @@ static int parse_args(options *o, int argc, char **argv)
       if (!strcmp(v, "smooth")) o->p.fill = VAR_FILL_SMOOTH;
       else if (!strcmp(v, "original")) o->p.fill = VAR_FILL_ORIGINAL;
       else return bad_value(o, a, v, "smooth or original");
+    } else if (!strcmp(a, "--blend") && o->what != OP_GENERATE) {
+      if (!strcmp(v, "seamless")) o->p.seamless = 1;
+      else if (!strcmp(v, "paste")) o->p.seamless = 0;
+      else return bad_value(o, a, v, "seamless or paste");
     } else if (!strcmp(a, "--rect") && (o->what == OP_INPAINT || o->what == OP_EDIT)) {
       if (parse_quad(v, 0, 0, o->rect) || o->rect[2] < 1 || o->rect[3] < 1)
         return bad_value(o, a, v, "X,Y,W,H with W and H >= 1");

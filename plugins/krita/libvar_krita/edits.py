@@ -42,12 +42,14 @@ class Settings:
     more_smooth: bool = False
     keep_masked: bool = False     # encode what is under the mask as it is (VAR_FILL_ORIGINAL), not a smooth fill
     strength: Optional[float] = None  # share of the scales regenerated in the mask (None: libvar's default, 1)
+    seamless: bool = True         # correct the new pixels' colours to meet the surroundings (off: paste as decoded)
     margins: tuple = field(default=(0, 0, 0, 0))  # out-paint: left, top, right, bottom
 
     def edit_params(self) -> libvar.VarEditParams:
         p = libvar.edit_params(seed=self.seed, class_label=self.class_label,
                                variants=max(1, self.variants), more_smooth=int(self.more_smooth),
-                               fill=libvar.Fill.ORIGINAL if self.keep_masked else libvar.Fill.SMOOTH)
+                               fill=libvar.Fill.ORIGINAL if self.keep_masked else libvar.Fill.SMOOTH,
+                               seamless=int(self.seamless))
         if self.cfg is not None:
             p.sample.cfg = self.cfg
         if self.top_k is not None:

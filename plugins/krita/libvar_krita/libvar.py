@@ -209,6 +209,7 @@ class VarEditParams(ctypes.Structure):
         ("mask_grow", ctypes.c_int),
         ("fill", c_enum),
         ("strength", ctypes.c_float),
+        ("seamless", ctypes.c_int),
     ]
 
 

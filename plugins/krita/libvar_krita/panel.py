@@ -34,7 +34,8 @@ def _library_defaults() -> edits.Settings:
     s = p.sample
     return edits.Settings(cfg=float(s.cfg), top_k=int(s.top_k), top_p=float(s.top_p), seed=int(s.seed),
                           variants=max(1, int(p.variants)), more_smooth=bool(s.more_smooth),
-                          keep_masked=p.fill == libvar.Fill.ORIGINAL, strength=float(p.strength))
+                          keep_masked=p.fill == libvar.Fill.ORIGINAL, strength=float(p.strength),
+                          seamless=bool(p.seamless))
 
 
 class VarPanel(QWidget):
@@ -146,6 +147,11 @@ class VarPanel(QWidget):
                                     "before the image is encoded, so the old content does not leak into the "
                                     "in-paint.  On: they are encoded as they are.")
         form.addRow("", self.keep_masked)
+        self.seamless = QCheckBox("match colours at the edge (seamless blend)")
+        self.seamless.setToolTip("On: the new pixels are shifted by a smooth colour correction so that they meet "
+                                 "their surroundings without a visible edge.  Off: pasted as the model decoded "
+                                 "them (the original VAR).")
+        form.addRow("", self.seamless)
 
         self.margins = []
         row = QHBoxLayout()
@@ -266,6 +272,7 @@ class VarPanel(QWidget):
         self.variants.setValue(s.variants)
         self.more_smooth.setChecked(bool(s.more_smooth))
         self.keep_masked.setChecked(bool(s.keep_masked))
+        self.seamless.setChecked(bool(s.seamless))
         self.strength.setValue(s.strength if s.strength is not None else 1.0)
         for box, value in zip(self.margins, s.margins):
             box.setValue(value)
@@ -279,7 +286,8 @@ class VarPanel(QWidget):
             class_label=self.class_label(),
             cfg=self.cfg.value(), top_k=self.top_k.value(), top_p=self.top_p.value(),
             seed=self.seed.value(), variants=self.variants.value(), more_smooth=self.more_smooth.isChecked(),
-            keep_masked=self.keep_masked.isChecked(), strength=self.strength.value(), margins=tuple(box.value() for box in self.margins))
+            keep_masked=self.keep_masked.isChecked(), strength=self.strength.value(),
+            seamless=self.seamless.isChecked(), margins=tuple(box.value() for box in self.margins))
 
     def class_label(self) -> int:
         """The picked class; typed text is matched like libvar does (prefix, synonym)."""
