@@ -273,6 +273,19 @@ attach_row (GtkWidget *table, gint row, const gchar *label_text, GtkWidget *widg
   gtk_table_attach (GTK_TABLE (table), widget, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
 }
 
+/* A check button in the value column of `row` (tooltip may be NULL). */
+static GtkWidget *
+attach_check (GtkWidget *table, gint row, const gchar *label_text, const gchar *tooltip, gboolean active)
+{
+  GtkWidget *check = gtk_check_button_new_with_mnemonic (label_text);
+
+  if (tooltip)
+    gtk_widget_set_tooltip_text (check, tooltip);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (check), active);
+  gtk_table_attach (GTK_TABLE (table), check, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
+  return check;
+}
+
 static const gchar *
 dialog_title (VarProcKind kind)
 {
@@ -394,10 +407,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   d.variants = spin_new (vals->variants, 1, VAR_MAX_VARIANTS, 1, 0);
   gtk_widget_set_tooltip_text (d.variants, _("Number of results; each becomes a layer (seeds seed, seed+1, ...)"));
   attach_row (table, row++, _("_Variants:"), d.variants);
-  d.more_smooth = gtk_check_button_new_with_mnemonic (_("More smooth (G_umbel-softmax)"));
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.more_smooth), vals->more_smooth);
-  gtk_table_attach (GTK_TABLE (table), d.more_smooth, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
-  row++;
+  d.more_smooth = attach_check (table, row++, _("More smooth (G_umbel-softmax)"), NULL, vals->more_smooth);
   if (kind != VAR_PROC_GENERATE)
     {
       d.strength = spin_new (vals->strength, 0.0, 1.0, 0.05, 2);
@@ -405,24 +415,19 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
                                    _("Share of the scales regenerated, finest first: 1 = all (the original VAR); "
                                      "lower values keep the coarse layout of the (filled) area"));
       attach_row (table, row++, _("St_rength:"), d.strength);
-      d.keep_masked = gtk_check_button_new_with_mnemonic (kind == VAR_PROC_INPAINT
-                                                          ? _("Keep _what is under the selection (original VAR)")
-                                                          : _("Show the new area as the mea_n colour (original VAR)"));
-      gtk_widget_set_tooltip_text (d.keep_masked,
-                                   _("Off: the area to fill is first replaced by a smooth blend of its "
-                                     "surroundings, so its old content does not show through. On: the model "
-                                     "sees it as it is (the original VAR behaviour)."));
-      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.keep_masked), vals->keep_masked);
-      gtk_table_attach (GTK_TABLE (table), d.keep_masked, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
-      row++;
-      d.seamless = gtk_check_button_new_with_mnemonic (_("Matc_h colours at the edge (seamless blend)"));
-      gtk_widget_set_tooltip_text (d.seamless,
-                                   _("On: the new pixels are shifted by a smooth colour correction so that they "
-                                     "meet the surroundings without a visible edge. Off: they are pasted as the "
-                                     "model decoded them (the original VAR behaviour)."));
-      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (d.seamless), vals->seamless);
-      gtk_table_attach (GTK_TABLE (table), d.seamless, 1, 2, row, row + 1, GTK_EXPAND | GTK_FILL, GTK_FILL, 0, 0);
-      row++;
+      d.keep_masked = attach_check (table, row++,
+                                    kind == VAR_PROC_INPAINT
+                                    ? _("Keep _what is under the selection (original VAR)")
+                                    : _("Show the new area as the mea_n colour (original VAR)"),
+                                    _("Off: the area to fill is first replaced by a smooth blend of its "
+                                      "surroundings, so its old content does not show through. On: the model "
+                                      "sees it as it is (the original VAR behaviour)."),
+                                    vals->keep_masked);
+      d.seamless = attach_check (table, row++, _("Matc_h colours at the edge (seamless blend)"),
+                                 _("On: the new pixels are shifted by a smooth colour correction so that they "
+                                   "meet the surroundings without a visible edge. Off: they are pasted as the "
+                                   "model decoded them (the original VAR behaviour)."),
+                                 vals->seamless);
     }
   d.backend = backend_combo_new (vals->backend);
   attach_row (table, row++, _("_Backend:"), d.backend);
