@@ -131,6 +131,7 @@ def main():
     ap.add_argument('--grow', help='var inpaint --grow PX (default: the library\'s)')
     ap.add_argument('--fill', choices=('smooth', 'original'), default='smooth', help='var inpaint --fill')
     ap.add_argument('--strength', default='1', help='var inpaint --strength')
+    ap.add_argument('--blend', choices=('seamless', 'paste'), default='seamless', help='var inpaint --blend')
     ap.add_argument('--with-class', action='store_true',
                     help='class-conditional in-paint with the true class (default: unconditional)')
     ap.add_argument('--cfg', default='1.5', help='guidance for --with-class')
@@ -158,7 +159,7 @@ def main():
                 # it), so it gets the image with the hole pre-filled by one of the baselines
                 out_c = c_inpaint(args.var, args.model_dir, to_u8(out_d if args.prefill == 'diffusion' else out_m),
                                   m, i, tmp, ['--top-k', args.top_k, '--top-p', args.top_p, '--fill', args.fill,
-                                              '--strength', args.strength] +
+                                              '--strength', args.strength, '--blend', args.blend] +
                                   (['--grow', args.grow] if args.grow else []) +
                                   (['--class', str(c), '--cfg', args.cfg] if args.with_class else []))
                 res['inpaint'].append(dict(cls=c, seed=seed, kind=kind, size=size, npix=int(m.sum()), c=psnr(out_c, x, m),
@@ -206,6 +207,20 @@ def main():
                                                             weights=[r['npix'] for r in ip])))
                       for k in ('c', 'mean', 'diffusion')}
     summ['c_beats_diffusion_fraction'] = float(np.mean([r['c'] > r['diffusion'] for r in ip]))
+    # paired differences (the same image and hole): mean +- standard error, median; for the pooled score a
+    # bootstrap 95 % interval over images
+    boot = np.random.default_rng(7).integers(0, len(ip), (2000, len(ip)))
+    w = np.array([r['npix'] for r in ip], float)
+    for base in ('mean', 'diffusion'):
+        d = np.array([r['c'] - r[base] for r in ip])
+        mse_c = np.array([10 ** (-r['c'] / 10) for r in ip])
+        mse_b = np.array([10 ** (-r[base] / 10) for r in ip])
+        pooled_d = 10 * np.log10((mse_b[boot] * w[boot]).sum(1) / (mse_c[boot] * w[boot]).sum(1))
+        summ['c_minus_' + base] = dict(mean=float(d.mean()), se=float(d.std(ddof=1) / np.sqrt(len(d))),
+                                       median=float(np.median(d)),
+                                       pooled=summ['pooled']['c'] - summ['pooled'][base],
+                                       pooled_ci95=[float(np.percentile(pooled_d, 2.5)),
+                                                    float(np.percentile(pooled_d, 97.5))])
     summ['per_class'] = {data.CLASSES[c]: {k: float(np.mean([r[k] for r in ip if r['cls'] == c]))
                                             for k in ('c', 'mean', 'diffusion')} for c in range(nc)}
     summ['per_size'] = {s: {k: float(np.mean([r[k] for r in ip if r['size'] == s])) for k in ('c', 'mean', 'diffusion')}
