@@ -144,6 +144,9 @@ def main():
                     help='distinct training images; encoding them is a large part of the cost on 2 cores')
     ap.add_argument('--inpaint-frac', type=float, default=0.0,
                     help='share of each batch that are in-paint-aware samples (see inpaint_sample_tokens)')
+    ap.add_argument('--keep-choices', default=','.join(map(str, KEEP_CHOICES)),
+                    help='in-paint-aware samples: K (coarse scales kept whole) is drawn from these, '
+                         'repeats weigh a choice more')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -169,6 +172,7 @@ def main():
     step, seed, log, ema = 0, args.seed_base, [], None
     pool_tok, pool_lab, pool_ip = [], [], []
     hole_rng = np.random.default_rng(args.seed_base + 1)
+    keep_choices = [int(k) for k in args.keep_choices.split(',')]
     begins = np.cumsum([0] + [p * p for p in PATCH_NUMS])
     while step < args.max_steps:
         el = time.time() - t0
@@ -198,7 +202,7 @@ def main():
             n_ip = int(round(args.inpaint_frac * args.batch))
             if n_ip:
                 f_true, tok_fill, keep = (t[pick[:n_ip]] for t in pool_ip)
-                K = int(hole_rng.choice(KEEP_CHOICES))
+                K = int(hole_rng.choice(keep_choices))
                 tok = tok.clone()
                 tok[:n_ip] = inpaint_sample_tokens(vae, f_true, tok_fill, keep, K)
             with torch.no_grad():
