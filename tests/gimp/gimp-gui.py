@@ -350,10 +350,16 @@ try:
         key(dlg, "alt+e")
         key(dlg, "ctrl+a")
         xdotool("type", "--delay", "50", "8")
+        key(dlg, "alt+h")   # untick "Match colours at the edge": pasted as decoded
         screenshot("gimp-outpaint-dialog.png", dlg)
         key(dlg, "Return")
     call.join(120)
     expect(call.result is not None and call.result[0], f"out-paint from the dialog: {call.result}")
+    if call.result is not None and call.result[0] and call.result[1].strip().startswith("("):
+        lid = call.result[1].strip()[1:].split()[0]
+        name = sf_ok(f"(car (gimp-item-get-name {lid}))", "layer name")
+        expect("VAR outpaint" in name and " seamless=0" in name,
+               f"the dialog's unticked seamless blend reached libvar: {name}")
     w = sf_ok("(car (gimp-image-width img))", "canvas width")
     expect(w == "104", f"the canvas grew by the dialog's 8 px ({w})")
     if image_win:

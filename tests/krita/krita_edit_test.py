@@ -248,6 +248,11 @@ def test_panel(app, edits, tiny):
     check("panel: class list from the library", panel.class_box.count() == 1001, panel.class_box.count())
     check("panel: library defaults", (round(panel.cfg.value(), 2), panel.top_k.value()) == (4.0, 900),
           (panel.cfg.value(), panel.top_k.value()))
+    check("panel: seamless blend on by default", panel.seamless.isChecked() and panel.settings().seamless)
+    panel.set_settings(edits.Settings(model_dir=tiny, seamless=False, strength=0.5))
+    check("panel: settings round trip (seamless, strength)",
+          not panel.seamless.isChecked() and panel.settings().seamless is False and panel.settings().strength == 0.5,
+          panel.settings())
     panel.set_settings(edits.Settings(model_dir=tiny, seed=21, variants=1, class_label=-1, cfg=2.0, top_k=10,
                                       top_p=0.9))
     check("panel: model list from the folder", panel.model_name.findData("var_d2") >= 0)
