@@ -351,7 +351,7 @@ static void test_cli_demo_model(void)
   snprintf(args, sizeof args, "generate --model-dir %s --class rin --seed 2 --out %s", DEMO_MODEL_DIR,
            tmp_path("rings.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
-  CU_ASSERT(strstr(out, "class=3") != NULL);
+  CU_ASSERT(strstr(out, "class=3 \"rings\"") != NULL);   /* the name from classes.txt */
   snprintf(args, sizeof args, "generate --model-dir %s --class zebra --out %s", DEMO_MODEL_DIR, tmp_path("x.png"));
   CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 2);
   CU_ASSERT(strstr(out, "classes.txt") != NULL);

@@ -24,7 +24,7 @@ static var_ctx *new_ctx(const char *backend)
   var_ctx *ctx = NULL;
   var_ctx_params_default(&p);
   p.backend = backend;
-  if (var_ctx_new(&p, &ctx) != VAR_OK) printf("\n  %s: %s\n", backend, var_last_init_error());
+  if (var_ctx_new(&p, &ctx) != VAR_OK) printf("\n  %s: %s\n", backend ? backend : "(default)", var_last_init_error());
   CU_ASSERT_FATAL(ctx != NULL);
   return ctx;
 }

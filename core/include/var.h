@@ -364,7 +364,8 @@ VAR_API const var_image *var_result_image(const var_result *result, int i);
 VAR_API uint64_t var_result_seed(const var_result *result, int i);
 /* The operation, model and parameters of image i as one line, e.g.
  * "VAR inpaint var_d16 seed=7 cfg=4 top_k=900 top_p=0.95 more_smooth=0 class=-1 fill=smooth"
- * (class=207 "golden retriever" for a class). Owned by the result. */
+ * (class=207 "golden retriever" for a named class: var_model_class_name; plus
+ * " strength=F" below 1 and " seamless=0" when off). Owned by the result. */
 VAR_API const char *var_result_description(const var_result *result, int i);
 VAR_API void var_result_free(var_result *result);
 

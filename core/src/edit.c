@@ -358,7 +358,8 @@ var_status var_inpaint(var_model *model, const var_image *image, const var_mask 
       if (st == VAR_OK) st = job_step(&job, 1, "composite");
       if (st != VAR_OK) goto done;
     }
-    var_result_set(res, v, sp.seed, "inpaint", model->name, model->num_classes, params);
+    var_result_set(res, v, sp.seed, "inpaint", model->name, var_model_class_name(model, params->class_label),
+                   params);
   }
 done:
   work_free(&w);
@@ -531,7 +532,8 @@ var_status var_outpaint(var_model *model, const var_image *image, int left, int 
         goto done;
       }
     }
-    var_result_set(res, v, sp.seed, "outpaint", model->name, model->num_classes, params);
+    var_result_set(res, v, sp.seed, "outpaint", model->name, var_model_class_name(model, params->class_label),
+                   params);
   }
 done:
   work_free(&w);
@@ -579,7 +581,8 @@ var_status var_generate(var_model *model, const var_edit_params *params, var_res
     trace(model, "generate", v, 0, sp.seed, win, NULL, NULL, w.out_tokens, w.gen);
     var_image_from_planar(w.gen, model->image_size, dst->data, (size_t)dst->stride);
     if ((st = job_step(&job, 1, v + 1 < params->variants ? "generate" : "done")) != VAR_OK) goto done;
-    var_result_set(res, v, sp.seed, "generate", model->name, model->num_classes, params);
+    var_result_set(res, v, sp.seed, "generate", model->name, var_model_class_name(model, params->class_label),
+                   params);
   }
 done:
   work_free(&w);

@@ -3,8 +3,10 @@
  * The released models are ImageNet's 1000 classes (classes.c).  A model trained
  * on other classes (models/demo) names them in a classes.txt beside its
  * transformer, one "INDEX NAME" per line.  The file is untrusted metadata: lines
- * that do not parse, indices outside the model's classes and over-long names are
- * skipped, never fatal, and a missing file just means "no names". */
+ * that do not parse, indices outside the model's classes, over-long names and
+ * names that are not printable UTF-8 (they end up in GTK widgets, Python strings,
+ * PNG text and terminals) are skipped, never fatal, and a missing file just
+ * means "no names". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,35 @@
 #include "model.h"
 
 #define CLASS_LINE_MAX 256
+
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF) without control characters. */
+static int printable_utf8(const char *text)
+{
+  const unsigned char *s = (const unsigned char *)text;
+  while (*s) {
+    unsigned c = *s, cp;
+    int n, k;
+    if (c < 0x20 || c == 0x7f) return 0;
+    if (c < 0x80) {
+      s++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf) n = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef) n = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4) n = 3, cp = c & 0x07;
+    else return 0;
+    for (k = 1; k <= n; k++) {
+      if ((s[k] & 0xc0) != 0x80) return 0;   /* also stops at the terminating NUL */
+      cp = (cp << 6) | (s[k] & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    if (cp >= 0x80 && cp < 0xa0) return 0;   /* C1 controls */
+    s += n + 1;
+  }
+  return 1;
+}
 
 var_status var_model_read_class_names(var_model *m)
 {
@@ -51,7 +82,7 @@ var_status var_model_read_class_names(var_model *m)
         while (*label == ' ' || *label == '\t') label++;
         end = label + strlen(label);
         while (end > label && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
-        if (*label) {
+        if (*label && printable_utf8(label)) {
           if (!(m->class_names[idx] = malloc(strlen(label) + 1))) {
             fclose(fp);
             return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);

@@ -88,7 +88,7 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 
 static var_status make(machine *m, vkind kind, value **out)
 {
-  value *v;
+  value *v = NULL;
   if (m->n_values >= VAR_PICKLE_MAX_VALUES)
     return var_fail(m->ctx, VAR_ERR_UNSUPPORTED,
                     "checkpoint pickle builds more than %u objects (at byte %ld); a state dict needs about 20 per "
@@ -121,7 +121,7 @@ static var_status push(machine *m, value *v)
 
 static var_status push_new(machine *m, vkind kind, int64_t i)
 {
-  value *v;
+  value *v = NULL;
   var_status st = make(m, kind, &v);
   if (st != VAR_OK) return st;
   v->i = i;
@@ -174,7 +174,7 @@ static uint64_t le(const uint8_t *p, int n)
 
 static var_status push_string(machine *m, uint64_t len)
 {
-  value *v;
+  value *v = NULL;
   var_status st;
   if (!need(m, len)) return bad(m, "string runs past the end");
   if ((st = make(m, V_STR, &v)) != VAR_OK) return st;
@@ -376,7 +376,7 @@ static var_status extend(machine *m, vkind kind)
 
 static var_status tuple_n(machine *m, size_t k)
 {
-  value *v;
+  value *v = NULL;
   size_t i;
   var_status st;
   if (m->sp < k) return bad(m, "TUPLE1/2/3 with too few items");

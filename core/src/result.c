@@ -47,12 +47,10 @@ var_status var_result_new(var_ctx *ctx, int count, int width, int height, var_re
 
 var_image *var_result_image_mut(var_result *r, int i) { return &r->images[i]; }
 
-void var_result_set(var_result *r, int i, uint64_t seed, const char *op, const char *model, int num_classes,
+void var_result_set(var_result *r, int i, uint64_t seed, const char *op, const char *model, const char *name,
                     const var_edit_params *p)
 {
-  char cls[160] = "", strength[48] = "";
-  /* ImageNet names only mean something for a 1000-class model */
-  const char *name = num_classes == var_imagenet_n_classes() ? var_imagenet_class_name(p->class_label) : NULL;
+  char cls[272] = "", strength[48] = "";
   /* fill and strength only mean something for in- and out-painting */
   const int edit = strcmp(op, "generate") != 0;
   const char *fill = !edit ? "" : p->fill == VAR_FILL_SMOOTH ? " fill=smooth" : " fill=original";
