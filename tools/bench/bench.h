@@ -13,6 +13,8 @@ int bench_opencl_main(int argc, char **argv);
 
 /* `var-bench vae`: VQ-VAE encode and decode of one 256-px image (bench_vae.c). */
 int bench_vae_main(int argc, char **argv);
+/* `var-bench fill`: an in-paint's smooth fill and seamless blend (bench_fill.c). */
+int bench_fill_main(int argc, char **argv);
 
 /* Wall-clock seconds (monotonic). */
 double bench_now(void);

@@ -13,6 +13,7 @@ static const struct {
 } modes[] = {
   { "gen", bench_gen_main, "one 256-px class-conditional generation (transformer + decode), random d16 weights" },
   { "vae", bench_vae_main, "VQ-VAE encode and decode of one 256-px image (released layout, random weights)" },
+  { "fill", bench_fill_main, "an in-paint's smooth fill and seamless blend at the model's size (no checkpoint)" },
   { "backends", bench_opencl_main, "the same stages on the CPU and OpenCL backends (ops, transformer, decode, memory)" },
 };
 
