@@ -50,18 +50,18 @@ var_image *var_result_image_mut(var_result *r, int i) { return &r->images[i]; }
 void var_result_set(var_result *r, int i, uint64_t seed, const char *op, const char *model, const char *name,
                     const var_edit_params *p)
 {
-  char cls[272] = "", strength[48] = "";
-  /* fill and strength only mean something for in- and out-painting */
+  char cls[272] = "", edit_tail[48] = "";
+  /* fill, strength and seamless only mean something for in- and out-painting */
   const int edit = strcmp(op, "generate") != 0;
   const char *fill = !edit ? "" : p->fill == VAR_FILL_SMOOTH ? " fill=smooth" : " fill=original";
   r->seeds[i] = seed;
   if (name) snprintf(cls, sizeof cls, " \"%s\"", name);
-  if (edit && p->strength < 1.0f) snprintf(strength, sizeof strength, " strength=%g", (double)p->strength);
-  if (edit && !p->seamless) strncat(strength, " seamless=0", sizeof strength - strlen(strength) - 1);
+  if (edit && p->strength < 1.0f) snprintf(edit_tail, sizeof edit_tail, " strength=%g", (double)p->strength);
+  if (edit && !p->seamless) strncat(edit_tail, " seamless=0", sizeof edit_tail - strlen(edit_tail) - 1);
   snprintf(r->desc[i], VAR_RESULT_DESC_SIZE,
            "VAR %s %s seed=%llu cfg=%g top_k=%d top_p=%g more_smooth=%d class=%d%s%s%s", op, model,
            (unsigned long long)seed, (double)p->sample.cfg, p->sample.top_k, (double)p->sample.top_p,
-           p->sample.more_smooth ? 1 : 0, p->class_label, cls, fill, strength);
+           p->sample.more_smooth ? 1 : 0, p->class_label, cls, fill, edit_tail);
 }
 
 int var_result_count(const var_result *result) { return result ? result->count : 0; }
