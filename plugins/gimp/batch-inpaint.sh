@@ -9,7 +9,8 @@
 # selection is feathered by 8 px.  Writes FOLDER/NAME-inpainted.png next to
 # each FOLDER/NAME.png (seed 1, one variant; all plug-in-var-inpaint arguments
 # are in the Script-Fu below).  MODEL_DIR defaults to $VAR_MODEL_DIR, else
-# ~/.local/share/libvar/models.  $GIMP (default gimp) and $GIMP_ARGS (e.g.
+# ~/.local/share/libvar/models; $STRENGTH (default 1: every scale regenerated)
+# keeps the coarse layout of the filled area below 1.  $GIMP (default gimp) and $GIMP_ARGS (e.g.
 # "-g my-gimprc") choose the GIMP.  GIMP exits 0 even when a batch command
 # fails, so the log is checked; the exit status is 0 only if every image worked.
 set -u
@@ -17,7 +18,13 @@ if [ $# -lt 5 ]; then
   echo "usage: $0 FOLDER X Y WIDTH HEIGHT [MODEL_DIR]" >&2
   exit 2
 fi
-folder=$1 x=$2 y=$3 w=$4 h=$5 model=${6:-}
+folder=$1 x=$2 y=$3 w=$4 h=$5 model=${6:-} strength=${STRENGTH:-1.0}
+# the numbers go into Script-Fu as they are: let nothing else through
+for n in "$x" "$y" "$w" "$h" "$strength"; do
+  case $n in
+    '' | *[!0-9.-]*) echo "$0: '$n' is not a number" >&2; exit 2 ;;
+  esac
+done
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 
@@ -40,7 +47,9 @@ ${GIMP:-gimp} -i ${GIMP_ARGS:-} -b "
                                     (if (< $x 0) (+ iw $x) $x) (if (< $y 0) (+ ih $y) $y) $w $h)
        (gimp-selection-feather image 8)
        ; run-mode image drawable model-dir model backend class cfg top-k top-p seed variants more-smooth
-       (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"\" -1 4.0 900 0.95 1 1 0)
+       ; strength keep-masked seamless
+       (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"\" -1 4.0 900 0.95 1 1 0
+                            $strength 0 1)
        (gimp-image-flatten image)
        (file-png-save-defaults RUN-NONINTERACTIVE image (car (gimp-image-get-active-drawable image)) out out)
        (gimp-image-delete image)

@@ -42,7 +42,19 @@ MAIN ()
   { GIMP_PDB_INT32, "variants", "Number of results, one new layer each (1-64)" },                    \
   { GIMP_PDB_INT32, "more-smooth", "Gumbel-softmax smoothing (0 or 1)" }
 
+/* In- and out-painting only, after the common ones (and the out-paint margins). */
+#define N_EDIT_ARGS 3
+#define EDIT_ARGS                                                                                    \
+  { GIMP_PDB_FLOAT, "strength", "Share of the scales regenerated, finest first: 1 = all (the original " \
+                                "VAR); lower keeps the coarse layout of the (filled) area" },         \
+  { GIMP_PDB_INT32, "keep-masked", "1 = the model sees what is under the selection (out-paint: the "  \
+                                   "mean colour), as the original VAR; 0 = a smooth fill (default)" }, \
+  { GIMP_PDB_INT32, "seamless", "1 = match colours at the edge (seamless blend, default); 0 = paste " \
+                                "as decoded" }
+
 static const GimpParamDef common_args[] = { COMMON_ARGS };
+
+static const GimpParamDef inpaint_args[] = { COMMON_ARGS, EDIT_ARGS };
 
 static const GimpParamDef outpaint_args[] = {
   COMMON_ARGS,
@@ -50,6 +62,7 @@ static const GimpParamDef outpaint_args[] = {
   { GIMP_PDB_INT32, "top", "Pixels to add at the top" },
   { GIMP_PDB_INT32, "right", "Pixels to add on the right" },
   { GIMP_PDB_INT32, "bottom", "Pixels to add at the bottom" },
+  EDIT_ARGS
 };
 
 /* No array here: GIMP 2.10 cannot pass an error message back (a string in the
@@ -87,8 +100,8 @@ query (void)
                           "becomes a new layer above the layer, named with its parameters, in one undo step.",
                           "libvar authors", "libvar authors", "2026",
                           N_("VAR _In-paint..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (common_args), G_N_ELEMENTS (return_vals_def),
-                          common_args, return_vals_def);
+                          G_N_ELEMENTS (inpaint_args), G_N_ELEMENTS (return_vals_def),
+                          inpaint_args, return_vals_def);
   gimp_plugin_menu_register (PROC_INPAINT, "<Image>/Filters/Generate");
 
   gimp_install_procedure (PROC_OUTPAINT,
@@ -117,7 +130,9 @@ query (void)
 static gboolean
 values_from_params (VarProcKind kind, gint nparams, const GimpParam *param, VarValues *vals)
 {
-  gint expected = kind == VAR_PROC_OUTPAINT ? N_COMMON_ARGS + 4 : N_COMMON_ARGS;
+  gint n_margins = kind == VAR_PROC_OUTPAINT ? 4 : 0;
+  gint expected = N_COMMON_ARGS + n_margins + (kind == VAR_PROC_GENERATE ? 0 : N_EDIT_ARGS);
+  const GimpParam *edit = param + N_COMMON_ARGS + n_margins;
   gint i;
 
   if (nparams != expected)
@@ -134,9 +149,14 @@ values_from_params (VarProcKind kind, gint nparams, const GimpParam *param, VarV
   vals->seed = vals->random_seed ? 0 : (guint32) param[10].data.d_int32;
   vals->variants = param[11].data.d_int32;
   vals->more_smooth = param[12].data.d_int32 != 0;
-  if (kind == VAR_PROC_OUTPAINT)
-    for (i = 0; i < 4; i++)
-      vals->margin[i] = param[N_COMMON_ARGS + i].data.d_int32;
+  for (i = 0; i < n_margins; i++)
+    vals->margin[i] = param[N_COMMON_ARGS + i].data.d_int32;
+  if (kind != VAR_PROC_GENERATE)
+    {
+      vals->strength = edit[0].data.d_float;
+      vals->keep_masked = edit[1].data.d_int32 != 0;
+      vals->seamless = edit[2].data.d_int32 != 0;
+    }
   return vals->variants >= 1 && vals->variants <= VAR_MAX_VARIANTS;
 }
 

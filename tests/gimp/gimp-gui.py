@@ -252,9 +252,10 @@ try:
         for wid in xdotool("search", "--onlyvisible", "--name", "."):
             print("window", wid, xdotool("getwindowname", wid))
     args = 'img layer "" "" "" -1 4.0 900 0.95 0 1 0'
+    edit_args = '1.0 0 1'   # strength, keep-masked, seamless (in- and out-paint only)
 
     # 1. the dialog, with 3 variants typed in
-    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args})")
+    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args} {edit_args})")
     call.start()
     dlg = wait_window("^VAR In-paint$")
     if expect(dlg is not None, "the VAR In-paint dialog opened"):
@@ -278,14 +279,14 @@ try:
     expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean again after one undo")
 
     # 3. last values
-    ok, text = sf(f"(plug-in-var-inpaint RUN-WITH-LAST-VALS {args})", timeout=120)
+    ok, text = sf(f"(plug-in-var-inpaint RUN-WITH-LAST-VALS {args} {edit_args})", timeout=120)
     expect(ok and text.strip().endswith(" 3)"), f"RUN-WITH-LAST-VALS made 3 layers again: {text.strip()}")
     if image_win:
         key(image_win, "ctrl+z")
     expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "undone")
 
     # 4. cancel from the progress window
-    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args})")
+    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args} {edit_args})")
     call.start()
     dlg = wait_window("^VAR In-paint$")
     if expect(dlg is not None, "the dialog opened again"):
@@ -307,7 +308,7 @@ try:
 
     # 5. out-painting by margins grows the canvas; one Ctrl+Z restores size and layers
     ok, text = sf('(plug-in-var-outpaint RUN-NONINTERACTIVE img layer "%s" "" "cpu" -1 4.0 900 0.95 1 1 0 '
-                  '16 0 8 0)' % model, timeout=120)
+                  '16 0 8 0 1.0 0 1)' % model, timeout=120)
     expect(ok and text.strip().endswith(" 1)"), f"out-paint by margins: {text.strip()}")
     w = sf_ok("(car (gimp-image-width img))", "canvas width")
     expect(w == "120", f"canvas grew to 120 px ({w})")
@@ -343,7 +344,7 @@ try:
     expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "generate undone")
 
     # 7. the out-paint dialog's margins: 8 px on the left grow the canvas
-    call = Call(f"(plug-in-var-outpaint RUN-INTERACTIVE {args} 0 0 0 0)")
+    call = Call(f"(plug-in-var-outpaint RUN-INTERACTIVE {args} 0 0 0 0 {edit_args})")
     call.start()
     dlg = wait_window("^VAR Out-paint$")
     if expect(dlg is not None, "the VAR Out-paint dialog opened"):

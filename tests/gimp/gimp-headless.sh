@@ -22,6 +22,8 @@
 # fails, so the log is checked, and the test ends with an explicit PASS line.
 set -u
 mode=$1 plugin=$2 model=$3 extra=$4
+# the transformer the plug-in picks (the smallest present), as result layers name it
+model_stem=$(for f in "$model"/var_d*.pth; do basename "$f" .pth; done | sort -t d -k 2 -n | head -n 1)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/libvar-gimp-test.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -41,7 +43,14 @@ printf '(plug-in-path "${gimp_dir}/plug-ins:${gimp_plug_in_dir}/plug-ins:%s")\n'
 noselection="(let* ((image (car (gimp-image-new 32 32 RGB)))
        (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
   (gimp-image-insert-layer image layer 0 0)
-  (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0))"
+  (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0 1.0 0 1))"
+
+# A strength outside 0..1 must fail with libvar's message.
+badstrength="(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
+  (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0 2.0 0 1))"
 
 run_gimp() {
   timeout 240 gimp -i -d -f --stack-trace-mode=never -g "$T/gimprc" "$@" -b '(gimp-quit 0)' \
@@ -79,6 +88,8 @@ if [ "$mode" = batch ]; then
     python3 "$checker" rect "$T/photos/$n.png" "$T/photos/$n-inpainted.png" -50 -40 40 30 10 || exit 1
   done
   [ ! -e "$T/photos/a-inpainted-inpainted.png" ] || { echo "FAIL: results were in-painted again"; exit 1; }
+  STRENGTH='0.5) (gimp-quit 1' sh "$5" "$T/photos" 0 0 8 8 "$model" 2> "$T/err.txt"
+  [ $? -eq 2 ] && grep -q 'is not a number' "$T/err.txt" || { echo "FAIL: a non-number STRENGTH was let through"; exit 1; }
   echo "PASS: the batch recipe in-painted the folder"
   exit 0
 fi
@@ -90,6 +101,7 @@ scenario="(begin
  (define (save image drawable name)
    (file-png-save RUN-NONINTERACTIVE image drawable (string-append \"$O/\" name) name 0 9 0 0 0 0 0))
  (define model \"$model\")
+ (define model-stem \"$model_stem\")
  (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$T/in.png\" \"in.png\")))
         (layer (car (gimp-image-get-active-layer image))))
    (save image layer \"orig.png\")
@@ -104,7 +116,7 @@ scenario="(begin
      (gimp-image-remove-channel image chan))
    (gimp-image-set-active-layer image layer)
 
-   (let* ((r (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 2 0))
+   (let* ((r (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 2 0 1.0 0 1))
           (l1 (car r)) (l2 (vector-ref (cadr (gimp-image-get-layers image)) 1)))
      (check (= (cadr r) 2) \"inpaint returned 2 layers\")
      (check (= (car (gimp-image-get-layers image)) 3) \"image has 3 layers after inpaint\")
@@ -122,7 +134,7 @@ scenario="(begin
 
    (gimp-selection-none image)
    (gimp-image-resize image 128 96 16 8)
-   (let* ((r (plug-in-var-outpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 5 1 0 0 0 0 0))
+   (let* ((r (plug-in-var-outpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 5 1 0 0 0 0 0 1.0 0 1))
           (l (car r)))
      (check (= (cadr r) 1) \"outpaint returned 1 layer\")
      (check (= (car (gimp-image-get-layers image)) 2) \"image has 2 layers after outpaint\")
@@ -132,11 +144,17 @@ scenario="(begin
      (save image layer \"orig-after-outpaint.png\")
      (gimp-image-remove-layer image l))
 
-   (let* ((r (plug-in-var-outpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 7 1 0 16 0 0 8))
+   (let* ((r (plug-in-var-outpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 7 1 0 16 0 0 8 0.5 1 0))
           (l (car r)))
      (check (= (car (gimp-image-width image)) 144) \"margins: canvas 16 px wider\")
      (check (= (car (gimp-image-height image)) 104) \"margins: canvas 8 px higher\")
      (check (equal? (gimp-drawable-offsets layer) '(32 8)) \"margins: original layer moved with the canvas\")
+     (check (equal? (car (gimp-item-get-name l))
+                    (string-append \"VAR outpaint \" model-stem
+                                   \" seed=7 cfg=4 top_k=900 top_p=0.95 more_smooth=0 class=-1 fill=original\"
+                                   \" strength=0.5 seamless=0\"))
+            (string-append \"margins: strength, keep-masked and seamless reached libvar: \"
+                           (car (gimp-item-get-name l))))
      (save image l \"outpaint-margins.png\")
      (gimp-image-remove-layer image l))
 
@@ -165,7 +183,7 @@ scenario="(begin
      (convert image)
      (gimp-layer-add-alpha layer)
      (gimp-image-select-ellipse image CHANNEL-OP-REPLACE 30 20 36 30)
-     (let* ((l (car (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 1 0))))
+     (let* ((l (car (plug-in-var-inpaint RUN-NONINTERACTIVE image layer model \"\" \"cpu\" -1 4.0 900 0.95 3 1 0 1.0 0 1))))
        (check (= (car (gimp-drawable-bpp l)) bpp) (string-append what \": result layer in the image's precision\"))
        (check (= (car (gimp-drawable-type l)) type) (string-append what \": result layer type\"))
        (check (same-outside? l layer) (string-append what \": sampled pixels outside the selection identical\"))
@@ -176,15 +194,19 @@ scenario="(begin
                     8 RGBA-IMAGE)
  (inpaint-converted \"greyscale\" (lambda (image) (gimp-image-convert-grayscale image)) 2 GRAYA-IMAGE))"
 
-run_gimp -b "$scenario" -b "$noselection"
+run_gimp -b "$scenario" -b "$noselection" -b "$badstrength"
 status=0
-# Exactly two batch commands: the scenario must succeed, the no-selection call must fail with its message.
+# Three batch commands: the scenario must succeed, the no-selection and the bad-strength calls must fail with
+# their messages.
 if [ "$(grep -c 'batch command executed successfully' "$T/gimp.log")" -ne 1 ]; then
   echo "FAIL: the scenario did not complete"; status=1
 fi
-if [ "$(grep -c 'execution error' "$T/gimp.log")" -ne 1 ] \
+if [ "$(grep -c 'execution error' "$T/gimp.log")" -ne 2 ] \
    || ! grep -q 'There is no selection. Select the area to in-paint first' "$T/gimp.log"; then
   echo "FAIL: in-painting without a selection did not fail with its message"; status=1
+fi
+if ! grep -q 'strength must be between 0 and 1' "$T/gimp.log"; then
+  echo "FAIL: a strength of 2 did not fail with libvar's message"; status=1
 fi
 if grep -q 'VARTEST FAILED' "$T/gimp.log"; then
   echo "FAIL: a Script-Fu check failed"; status=1
