@@ -11,6 +11,9 @@ inside the 32x32 image).  The hole is filled three ways and scored by PSNR over 
   * mean fill   — the mean colour of the known pixels;
   * diffusion   — harmonic (Laplace) fill: Jacobi iterations of the 4-neighbour average with the known
                   pixels fixed, started from the mean colour, run to convergence.
+Out-painting (--task outpaint): the unknown area is instead a 6, 8 or 10 px band along one random side,
+given to `var outpaint` as transparent pixels (no margins: it fills them); the same baselines
+(the harmonic fill becomes a harmonic extension) and scores.
 Class dependence: `var generate --class c` for every class and several seeds; each image is assigned
 to a class by a k-nearest-neighbour classifier on colour-invariant pattern features (oriented power
 spectrum statistics) fitted on training images.  Reported: its accuracy on generated images vs chance
@@ -42,6 +45,22 @@ def make_hole(rng):
     return data.hole_mask(kind, size, y0, x0), kind, size
 
 
+def make_band(rng):
+    """Out-painting: a band of 6, 8 or 10 px along one random side is unknown."""
+    size = int(rng.choice([6, 8, 10]))
+    side = ['left', 'top', 'right', 'bottom'][int(rng.integers(0, 4))]
+    m = np.zeros((S, S), bool)
+    if side == 'left':
+        m[:, :size] = True
+    elif side == 'right':
+        m[:, S - size:] = True
+    elif side == 'top':
+        m[:size] = True
+    else:
+        m[S - size:] = True
+    return m, side, size
+
+
 def mean_fill(img, m):
     out = img.copy()
     out[m] = img[~m].mean(0)
@@ -68,6 +87,17 @@ def psnr(a, b, m):
 
 def to_u8(img):
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def c_outpaint(var, model_dir, img_u8, m, seed, tmp, extra):
+    """`var outpaint` without margins fills the transparent pixels: the band is given as alpha 0."""
+    src, out = (os.path.join(tmp, n) for n in ('in.png', 'out.png'))
+    rgba = np.dstack([img_u8, np.where(m, 0, 255).astype(np.uint8)])
+    rgba[m, :3] = 0
+    Image.fromarray(rgba, 'RGBA').save(src)
+    cmd = [var, 'outpaint', src, '--model-dir', model_dir, '--seed', str(seed), '--out', out, '-q'] + extra
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return np.asarray(Image.open(out).convert('RGB'), dtype=np.float64) / 255
 
 
 def c_inpaint(var, model_dir, img_u8, m, seed, tmp, extra):
@@ -122,6 +152,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--var', default='build/tools/var')
     ap.add_argument('--model-dir', default='models/demo')
+    ap.add_argument('--task', choices=('inpaint', 'outpaint'), default='inpaint',
+                    help='outpaint: the unknown area is a 6-10 px band along one side, filled by `var outpaint`')
     ap.add_argument('--per-class', type=int, default=20, help='held-out in-paint images per class')
     ap.add_argument('--gen-per-class', type=int, default=20)
     ap.add_argument('--top-k', default='0', help='in-paint sampling: top-k (0 = all)')
@@ -146,18 +178,19 @@ def main():
     res = {'inpaint': [], 'settings': vars(args)}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rng = np.random.default_rng(12345 + args.validation)
+        rng = np.random.default_rng(12345 + args.validation + (100 if args.task == 'outpaint' else 0))
         for c in range(nc):
             for i in range(args.per_class):
                 seed = data.EVAL_SEED_BASE + 1000 * c + i + 500 * args.validation
                 img = to_u8(data.render(c, seed).transpose(1, 2, 0))
                 x = img.astype(np.float64) / 255
-                m, kind, size = make_hole(rng)
+                m, kind, size = make_band(rng) if args.task == 'outpaint' else make_hole(rng)
                 out_m = to_u8(mean_fill(x, m)).astype(np.float64) / 255
                 out_d = to_u8(diffusion_fill(x, m)).astype(np.float64) / 255
                 # the model must not see what was in the hole (the coarse scales it keeps would carry
                 # it), so it gets the image with the hole pre-filled by one of the baselines
-                out_c = c_inpaint(args.var, args.model_dir, to_u8(out_d if args.prefill == 'diffusion' else out_m),
+                run_c = c_outpaint if args.task == 'outpaint' else c_inpaint
+                out_c = run_c(args.var, args.model_dir, to_u8(out_d if args.prefill == 'diffusion' else out_m),
                                   m, i, tmp, ['--top-k', args.top_k, '--top-p', args.top_p, '--fill', args.fill,
                                               '--strength', args.strength, '--blend', args.blend] +
                                   (['--grow', args.grow] if args.grow else []) +
@@ -224,7 +257,7 @@ def main():
     summ['per_class'] = {data.CLASSES[c]: {k: float(np.mean([r[k] for r in ip if r['cls'] == c]))
                                             for k in ('c', 'mean', 'diffusion')} for c in range(nc)}
     summ['per_size'] = {s: {k: float(np.mean([r[k] for r in ip if r['size'] == s])) for k in ('c', 'mean', 'diffusion')}
-                        for s in (8, 12, 16)}
+                        for s in sorted({r['size'] for r in ip})}
     res['summary'] = summ
     print(json.dumps(summ, indent=1))
     if 'class' in res:
