@@ -450,10 +450,6 @@ def default_model_dir() -> str:
     return _s(lib().var_default_model_dir())
 
 
-def imagenet_n_classes() -> int:
-    return lib().var_imagenet_n_classes()
-
-
 def imagenet_class_names() -> list[str]:
     n = lib().var_imagenet_n_classes()
     return [_s(lib().var_imagenet_class_name(i)) for i in range(max(0, n))]
@@ -809,7 +805,7 @@ def checkpoint_tensors(ctx: Context, path: str) -> list[tuple[str, str, tuple[in
 __all__: Sequence[str] = [
     "Status", "LogLevel", "DType", "VarError", "LibraryNotFound", "Context", "Model", "ResultImage",
     "Progress", "load_library", "version", "strerror", "backends_available", "default_model_dir",
-    "imagenet_n_classes", "imagenet_class_names", "imagenet_class_name", "imagenet_class_synonyms",
+    "imagenet_class_names", "imagenet_class_name", "imagenet_class_synonyms",
     "imagenet_class_find", "edit_params",
     "sample_params_default", "schedule_for_image_size", "schedule_parse", "checkpoint_tensors",
 ]
