@@ -19,7 +19,7 @@ SUITE="${LIBVAR_D13_SUITE:-trixie}"
 PKGS="build-essential pkg-config meson ninja-build gettext python3 python3-numpy
   libcunit1-dev libopenblas-dev libpng-dev zlib1g-dev
   gimp libgimp-3.0-dev gir1.2-gimp-3.0 python3-gi
-  krita python3-pyqt5 python3-sip python3-pyqt6
+  krita python3-pyqt5 python3-pyqt5.sip python3-pyqt6
   xvfb xauth xdotool x11-utils imagemagick dbus-x11 fonts-dejavu-core"
 STAMP="$ROOT/.libvar-root-stamp"
 want="$(printf '%s %s\n' "$SUITE" "$PKGS" | tr -s ' \n' '  ' | cksum | cut -d' ' -f1)"
