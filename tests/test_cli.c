@@ -9,7 +9,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* models/demo, the small trained model that ships with the project */
@@ -44,6 +51,102 @@ static int run_var(const char *args, char *out, size_t size)
   out[n] = '\0';
   status = pclose(p);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+
+/* Runs `var ARGS` (stderr merged) with one resource limit set in the child and a
+ * watchdog: after timeout_s seconds it is killed.  Returns the exit code, or
+ * -1 when it was killed by a signal (*sig says which; SIGKILL after a timeout
+ * with *timed_out set). */
+static int run_var_limited(const char *args, int resource, rlim_t limit, double timeout_s, char *out, size_t size,
+                           int *sig, int *timed_out)
+{
+  char cmd[2048];
+  const char *log = tmp_path("limited.log");
+  struct timespec t0, t;
+  pid_t pid;
+  int status = 0;
+  FILE *f;
+  size_t n;
+  *sig = 0;
+  *timed_out = 0;
+  snprintf(cmd, sizeof cmd, "exec env -u VAR_MODEL_DIR HOME=%s XDG_DATA_HOME= %s %s >%s 2>&1", tmp, VAR_EXE, args, log);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  pid = fork();
+  if (pid < 0) return -2;
+  if (pid == 0) {
+    struct rlimit rl;
+    rl.rlim_cur = rl.rlim_max = limit;
+    if (setrlimit(resource, &rl) != 0) _exit(120);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(121);
+  }
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return -2;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if ((double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec) > timeout_s) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      *timed_out = 1;
+      break;
+    }
+    usleep(5000);
+  }
+  out[0] = '\0';
+  if ((f = fopen(log, "rb")) != NULL) {
+    n = fread(out, 1, size - 1, f);
+    out[n] = '\0';
+    fclose(f);
+  }
+  if (WIFSIGNALED(status)) {
+    *sig = WTERMSIG(status);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The whole file, malloc'ed (NULL if unreadable). */
+static uint8_t *slurp(const char *path, size_t *n)
+{
+  FILE *f = fopen(path, "rb");
+  uint8_t *buf;
+  long size;
+  *n = 0;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)size + 1);
+  if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) *n = (size_t)size;
+  return buf;
+}
+
+static int file_is(const char *path, const void *want, size_t n)
+{
+  size_t got;
+  uint8_t *b = slurp(path, &got);
+  int same = b && got == n && !memcmp(b, want, n);
+  free(b);
+  return same;
+}
+
+/* Entries of a folder (without . and ..). */
+static int count_entries(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  if (!d) return -1;
+  while ((e = readdir(d)) != NULL) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  closedir(d);
+  return n;
 }
 
 static void write_file(const char *path, const void *data, size_t n)
@@ -213,6 +316,10 @@ static void test_cli_usage(void)
   CU_ASSERT(strstr(out, "--top-p") != NULL);
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --variants 0", out, sizeof out), 2);
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --seed -3", out, sizeof out), 2);
+  /* strtoull skips the blank and negates: 2^64 - 5 once */
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --seed ' -5'", out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "a number >= 0") != NULL);
+  CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --seed +5", out, sizeof out), 2);
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --bogus 1", out, sizeof out), 2);
   CU_ASSERT(strstr(out, "unknown option --bogus") != NULL);
   CU_ASSERT_EQUAL(run_var("inpaint a.png --rect 0,0,4,4 --fill noise", out, sizeof out), 2);
@@ -392,6 +499,149 @@ static void test_cli_demo_model(void)
   free(b.data);
 }
 
+
+/* Outputs lose nothing: a write that fails (here a file-size limit: write()
+ * fails with EFBIG as it does with ENOSPC on a full disk) leaves the existing
+ * files as they were and no partial file; variants are written all or none. */
+static void test_cli_outputs_atomic(void)
+{
+  char out[8192], args[2048], name[64];
+  const char *dir = tmp_path("atomic");
+  size_t size[3], smallest = (size_t)-1, largest = 0, n;
+  uint8_t *ref[3];
+  int i, sig, timed_out;
+  CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+  /* the reference set (the same seed gives the same bytes) */
+  snprintf(args, sizeof args, "generate --model-dir %s --variants 3 --seed 5 --class 3 -q --out %s/ref.png",
+           GOLDEN_DIR("tiny"), dir);
+  CU_ASSERT_FATAL(run_var(args, out, sizeof out) == 0);
+  for (i = 0; i < 3; i++) {
+    snprintf(args, sizeof args, "%s/ref-%d.png", dir, i + 1);
+    ref[i] = slurp(args, &size[i]);
+    CU_ASSERT_FATAL(ref[i] != NULL);
+    if (size[i] < smallest) smallest = size[i];
+    if (size[i] > largest) largest = size[i];
+  }
+  /* a limit that the largest variant passes and the others do not: without
+   * all-or-none the others would be written */
+  CU_ASSERT_FATAL(smallest < largest);
+  for (i = 0; i < 3; i++) {
+    snprintf(args, sizeof args, "%s/keep-%d.png", dir, i + 1);
+    snprintf(name, sizeof name, "old content %d", i);
+    write_file(args, name, strlen(name));
+  }
+  snprintf(args, sizeof args, "generate --model-dir %s --variants 3 --seed 5 --class 3 -q --out %s/keep.png",
+           GOLDEN_DIR("tiny"), dir);
+  CU_ASSERT_EQUAL(run_var_limited(args, RLIMIT_FSIZE, (rlim_t)largest - 1, 60, out, sizeof out, &sig, &timed_out), 1);
+  CU_ASSERT(!sig && !timed_out);
+  CU_ASSERT(strstr(out, "File too large") != NULL);
+  CU_ASSERT(strstr(out, "none of the 3 results was written") != NULL);
+  for (i = 0; i < 3; i++) {
+    snprintf(args, sizeof args, "%s/keep-%d.png", dir, i + 1);
+    snprintf(name, sizeof name, "old content %d", i);
+    CU_ASSERT(file_is(args, name, strlen(name)));
+  }
+  CU_ASSERT_EQUAL(count_entries(dir), 6);   /* ref-1..3, keep-1..3: no temporary file left */
+  /* one output, a limit below its size */
+  snprintf(args, sizeof args, "generate --model-dir %s --seed 5 --class 3 -q --out %s/keep-1.png", GOLDEN_DIR("tiny"),
+           dir);
+  CU_ASSERT_EQUAL(run_var_limited(args, RLIMIT_FSIZE, 100, 60, out, sizeof out, &sig, &timed_out), 1);
+  CU_ASSERT(!sig && !timed_out && strstr(out, "could not write") != NULL);
+  snprintf(args, sizeof args, "%s/keep-1.png", dir);
+  CU_ASSERT(file_is(args, "old content 0", 13));
+  CU_ASSERT_EQUAL(count_entries(dir), 6);
+  /* without the limit the set replaces the old files, with a new file's permissions */
+  snprintf(args, sizeof args, "generate --model-dir %s --variants 3 --seed 5 --class 3 -q --out %s/keep.png",
+           GOLDEN_DIR("tiny"), dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  for (i = 0; i < 3; i++) {
+    struct stat st;
+    mode_t mask = umask(0);
+    umask(mask);
+    snprintf(args, sizeof args, "%s/keep-%d.png", dir, i + 1);
+    CU_ASSERT(file_is(args, ref[i], size[i]));
+    CU_ASSERT(stat(args, &st) == 0 && (st.st_mode & 0777) == (0666 & ~mask));
+    free(ref[i]);
+  }
+  CU_ASSERT_EQUAL(count_entries(dir), 6);
+  /* through a symbolic link: the file it points at is replaced, the link stays */
+  snprintf(args, sizeof args, "%s/link.png", dir);
+  snprintf(name, sizeof name, "keep-2.png");
+  CU_ASSERT_FATAL(symlink(name, args) == 0);
+  snprintf(args, sizeof args, "generate --model-dir %s --seed 5 --class 3 -q --out %s/link.png", GOLDEN_DIR("tiny"),
+           dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  {
+    struct stat st;
+    snprintf(args, sizeof args, "%s/link.png", dir);
+    CU_ASSERT(lstat(args, &st) == 0 && S_ISLNK(st.st_mode));
+    snprintf(args, sizeof args, "%s/ref-1.png", dir);
+    ref[0] = slurp(args, &n);
+    snprintf(args, sizeof args, "%s/keep-2.png", dir);
+    CU_ASSERT(ref[0] && file_is(args, ref[0], n));   /* variant 1 of seed 5 = the single image of seed 5 */
+    free(ref[0]);
+  }
+}
+
+/* Outputs are checked before the model is loaded (the model folder here does not
+ * exist, so any message about the output proves that), and an --out that names
+ * an input is refused however it is spelled. */
+static void test_cli_outputs_checked_first(void)
+{
+  char out[8192], args[2048];
+  const char *dir = tmp_path("first");
+  var_image im = make_image(20, 10);
+  char err[512], in[600], mask[600];
+  size_t n_in, n_mask;
+  uint8_t *in_bytes, *mask_bytes;
+  CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+  snprintf(in, sizeof in, "%s/in.png", dir);
+  snprintf(mask, sizeof mask, "%s/mask.png", dir);
+  CU_ASSERT_FATAL(png_write_rgba(in, &im, NULL, err, sizeof err) == 0);
+  CU_ASSERT_FATAL(png_write_rgba(mask, &im, NULL, err, sizeof err) == 0);
+  in_bytes = slurp(in, &n_in);
+  mask_bytes = slurp(mask, &n_mask);
+  /* the input, spelled as given, through ./ and .., a hard link and a symbolic link */
+  snprintf(args, sizeof args, "inpaint %s --rect 0,0,4,4 --model-dir %s/none --out %s", in, dir, in);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "is the input") != NULL && strstr(out, "none") == NULL);
+  snprintf(args, sizeof args, "inpaint %s --rect 0,0,4,4 --model-dir %s/none --out %s/./../first/in.png", in, dir, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "is the input") != NULL);
+  snprintf(args, sizeof args, "%s/hard.png", dir);
+  CU_ASSERT_FATAL(link(in, args) == 0);
+  snprintf(args, sizeof args, "inpaint %s --rect 0,0,4,4 --model-dir %s/none --out %s/hard.png", in, dir, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "is the input") != NULL);
+  snprintf(args, sizeof args, "%s/soft.png", dir);
+  CU_ASSERT_FATAL(symlink("in.png", args) == 0);
+  snprintf(args, sizeof args, "inpaint %s --rect 0,0,4,4 --model-dir %s/none --out %s/soft.png", in, dir, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "is the input") != NULL);
+  /* the mask */
+  snprintf(args, sizeof args, "inpaint %s --mask %s --model-dir %s/none --out %s", in, mask, dir, mask);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "is the input") != NULL && strstr(out, "mask.png") != NULL);
+  CU_ASSERT(file_is(in, in_bytes, n_in) && file_is(mask, mask_bytes, n_mask));
+  /* a missing folder, a folder in the way of one variant, a special file */
+  snprintf(args, sizeof args, "generate --model-dir %s/none --out %s/no/such/x.png", dir, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "its folder") && strstr(out, "No such file"));
+  snprintf(args, sizeof args, "%s/v-2.png", dir);
+  CU_ASSERT_FATAL(mkdir(args, 0755) == 0);
+  snprintf(args, sizeof args, "generate --model-dir %s --variants 3 --out %s/v.png", GOLDEN_DIR("tiny"), dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "v-2.png: it exists and is not a regular file") != NULL);
+  snprintf(args, sizeof args, "%s/v-1.png", dir);
+  CU_ASSERT(access(args, F_OK) != 0);   /* nothing written */
+  CU_ASSERT_EQUAL(run_var("generate --out /dev/null", out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "not a regular file") != NULL);
+  CU_ASSERT_EQUAL(count_entries(dir), 5);   /* in, mask, hard, soft, v-2 */
+  free(in_bytes);
+  free(mask_bytes);
+  free(im.data);
+}
+
 static void test_cli_classes(void)
 {
   char out[65536];
@@ -430,6 +680,8 @@ int main(void)
     { "var classes", test_cli_classes },
     { "var inpaint/outpaint/generate on the tiny golden model", test_cli_tiny_model },
     { "var generate/inpaint on the shipped demo model", test_cli_demo_model },
+    { "var: outputs all or none, existing files kept when a write fails", test_cli_outputs_atomic },
+    { "var: outputs checked before the model, --out naming an input refused", test_cli_outputs_checked_first },
     { "teardown", test_teardown },
     { NULL, NULL },
   };

@@ -1,6 +1,7 @@
 /* cmd_edit.c — `var generate`, `var inpaint`, `var outpaint`, `var edit`:
  * the image-level API on PNG files. */
 #include "cli.h"
+#include "out_files.h"
 #include "png_io.h"
 #include "var.h"
 
@@ -198,7 +199,8 @@ static int parse_args(options *o, int argc, char **argv)
       char *end;
       errno = 0;
       o->p.sample.seed = strtoull(v, &end, 10);
-      if (errno || end == v || *end || v[0] == '-') return bad_value(o, a, v, "a number >= 0");
+      /* strtoull takes " -5" as 2^64 - 5: digits only */
+      if (errno || end == v || *end || v[0] < '0' || v[0] > '9') return bad_value(o, a, v, "a number >= 0");
     } else if (!strcmp(a, "--cfg")) {
       if (parse_float(v, 0, 1000, &o->p.sample.cfg)) return bad_value(o, a, v, "a number 0..1000");
     } else if (!strcmp(a, "--top-k")) {
@@ -392,6 +394,56 @@ static void make_rect_mask(const options *o, int w, int h, var_mask *mask, uint8
   mask->data = *data;
 }
 
+/* Every result to a temporary file, then all renamed into place: a failure
+ * (full disk, a file-size limit) leaves the existing files as they were and
+ * no partial set.  Ctrl-C waits until the set is in place or removed. */
+static int write_results(const options *o, const var_result *res)
+{
+  const int n = var_result_count(res);
+  char (*tmp)[4200] = calloc((size_t)n, sizeof *tmp);
+  char path[4200], err[1200];
+  sigset_t block, old;
+  int i, written = 0, rc = 0;
+  if (!tmp) {
+    fprintf(stderr, "var %s: out of memory\n", o->cmd);
+    return 1;
+  }
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGHUP);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  for (i = 0; i < n; i++, written++) {
+    output_name(o, i, n, path, sizeof path);
+    if (png_write_rgba_temp(path, var_result_image(res, i), var_result_description(res, i), tmp[i], sizeof tmp[i], err,
+                            sizeof err) != 0) {
+      fprintf(stderr, "var %s: %s\n", o->cmd, err);
+      rc = 1;
+      break;
+    }
+  }
+  if (rc) {
+    for (i = 0; i < written; i++) unlink(tmp[i]);
+    if (n > 1) fprintf(stderr, "var %s: none of the %d results was written\n", o->cmd, n);
+  } else {
+    for (i = 0; i < n; i++) {
+      output_name(o, i, n, path, sizeof path);
+      if (out_temp_commit(tmp[i], path, err, sizeof err) != 0) {
+        /* a rename in one folder fails only if the folder changed under us */
+        fprintf(stderr, "var %s: %s\n", o->cmd, err);
+        for (i++; i < n; i++) unlink(tmp[i]);
+        rc = 1;
+        break;
+      }
+      printf("%s: %s\n", path, var_result_description(res, i));
+    }
+  }
+  fflush(stdout);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  free(tmp);
+  return rc;
+}
+
 static int run(options *o)
 {
   var_ctx_params cp;
@@ -430,6 +482,22 @@ static int run(options *o)
     if (!mask_data) {
       fprintf(stderr, "var %s: out of memory\n", o->cmd);
       goto done;
+    }
+  }
+  /* the outputs too: a missing folder or an --out naming an input is found before
+   * the model is loaded, and nothing is written until every result exists */
+  {
+    const char *inputs[2];
+    const int n_out = o->p.variants > 1 ? o->p.variants : 1;
+    inputs[0] = o->input;
+    inputs[1] = o->mask;
+    for (i = 0; i < n_out; i++) {
+      char path[4200];
+      output_name(o, i, n_out, path, sizeof path);
+      if (out_check(path, inputs, 2, err, sizeof err) != 0) {
+        fprintf(stderr, "var %s: %s\n", o->cmd, err);
+        goto done;
+      }
     }
   }
   var_ctx_params_default(&cp);
@@ -471,17 +539,7 @@ static int run(options *o)
     rc = st == VAR_ERR_CANCELLED ? 130 : 1;
     goto done;
   }
-  rc = 0;
-  for (i = 0; i < var_result_count(res); i++) {
-    char path[4200];
-    output_name(o, i, var_result_count(res), path, sizeof path);
-    if (png_write_rgba(path, var_result_image(res, i), var_result_description(res, i), err, sizeof err) != 0) {
-      fprintf(stderr, "var %s: %s\n", o->cmd, err);
-      rc = 1;
-      continue;
-    }
-    printf("%s: %s\n", path, var_result_description(res, i));
-  }
+  rc = write_results(o, res);
 done:
   var_result_free(res);
   var_model_free(model);

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "var.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,11 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+#ifdef SIGXFSZ
+  /* past a file-size limit write() fails with EFBIG instead of killing us, so a
+   * half-written temporary file is removed and the error reported */
+  signal(SIGXFSZ, SIG_IGN);
+#endif
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

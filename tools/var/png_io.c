@@ -1,11 +1,13 @@
 /* png_io.c — PNG reading (libpng's simplified API, which validates everything
  * and converts every colour type) and writing (the classic API, for text chunks). */
 #include "png_io.h"
+#include "out_files.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef VAR_HAVE_PNG
 #include <png.h>
@@ -62,9 +64,10 @@ int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
   return 0;
 }
 
-int png_write_rgba(const char *path, const var_image *img, const char *parameters, char *err, size_t err_size)
+/* The PNG into fp; -1 with a message naming path on any libpng error. */
+static int write_stream(FILE *fp, const char *path, const var_image *img, const char *parameters, char *err,
+                        size_t err_size)
 {
-  FILE *fp;
   png_structp png;
   png_infop info;
   png_text text[2];
@@ -83,24 +86,16 @@ int png_write_rgba(const char *path, const var_image *img, const char *parameter
     text[1].key = (png_charp) "parameters";
     text[1].text = (png_charp)parameters;
   }
-  fp = fopen(path, "wb");
-  if (!fp) {
-    snprintf(err, err_size, "cannot create %s: %s", path, strerror(errno));
-    return -1;
-  }
   png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
   info = png ? png_create_info_struct(png) : NULL;
   if (!png || !info) {
     png_destroy_write_struct(&png, NULL);
-    fclose(fp);
     snprintf(err, err_size, "out of memory writing %s", path);
     return -1;
   }
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
-    fclose(fp);
-    remove(path);
-    snprintf(err, err_size, "could not write %s", path);
+    snprintf(err, err_size, "could not write %s%s%s", path, errno ? ": " : "", errno ? strerror(errno) : "");
     return -1;
   }
   png_init_io(png, fp);
@@ -111,12 +106,28 @@ int png_write_rgba(const char *path, const var_image *img, const char *parameter
   for (y = 0; y < img->height; y++) png_write_row(png, img->data + (size_t)y * img->stride);
   png_write_end(png, info);
   png_destroy_write_struct(&png, &info);
-  if (fclose(fp) != 0) {
-    snprintf(err, err_size, "could not finish writing %s: %s", path, strerror(errno));
-    remove(path);
+  return 0;
+}
+
+int png_write_rgba_temp(const char *path, const var_image *img, const char *parameters, char *tmp, size_t tmp_size,
+                        char *err, size_t err_size)
+{
+  FILE *fp;
+  if (out_temp_open(path, tmp, tmp_size, &fp, err, err_size) != 0) return -1;
+  errno = 0;
+  if (write_stream(fp, path, img, parameters, err, err_size) != 0) {
+    fclose(fp);
+    unlink(tmp);
     return -1;
   }
-  return 0;
+  return out_temp_close(fp, tmp, path, err, err_size);
+}
+
+int png_write_rgba(const char *path, const var_image *img, const char *parameters, char *err, size_t err_size)
+{
+  char tmp[4200];
+  if (png_write_rgba_temp(path, img, parameters, tmp, sizeof tmp, err, err_size) != 0) return -1;
+  return out_temp_commit(tmp, path, err, err_size);
 }
 
 #else /* !VAR_HAVE_PNG */
@@ -129,13 +140,22 @@ int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
   return -1;
 }
 
-int png_write_rgba(const char *path, const var_image *img, const char *parameters, char *err, size_t err_size)
+int png_write_rgba_temp(const char *path, const var_image *img, const char *parameters, char *tmp, size_t tmp_size,
+                        char *err, size_t err_size)
 {
   (void)img;
   (void)parameters;
+  (void)tmp;
+  (void)tmp_size;
   snprintf(err, err_size, "cannot write %s: this `var` was built without libpng (install libpng-dev and rebuild)",
            path);
   return -1;
+}
+
+int png_write_rgba(const char *path, const var_image *img, const char *parameters, char *err, size_t err_size)
+{
+  char tmp[8];
+  return png_write_rgba_temp(path, img, parameters, tmp, sizeof tmp, err, err_size);
 }
 
 #endif

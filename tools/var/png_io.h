@@ -17,7 +17,15 @@ int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size);
 int png_read_mask(const char *path, var_mask *mask, uint8_t **data, char *err, size_t err_size);
 
 /* Writes RGBA8 with tEXt chunks Software = "libvar <version>" and, when given,
- * "parameters" = the description (the key other image generators use). */
+ * "parameters" = the description (the key other image generators use).  The
+ * file is written beside path under a temporary name and renamed over path at
+ * the end, so a failure (full disk, file-size limit) leaves an existing file
+ * as it was and no partial file. */
 int png_write_rgba(const char *path, const var_image *img, const char *parameters, char *err, size_t err_size);
+
+/* The same into a temporary file beside path (its name in tmp), for writing a
+ * set of files all or none: out_temp_commit() each once all are written. */
+int png_write_rgba_temp(const char *path, const var_image *img, const char *parameters, char *tmp, size_t tmp_size,
+                        char *err, size_t err_size);
 
 #endif
