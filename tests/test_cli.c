@@ -506,10 +506,11 @@ static void test_cli_demo_model(void)
 static void test_cli_outputs_atomic(void)
 {
   char out[8192], args[2048], name[64];
-  const char *dir = tmp_path("atomic");
+  char dir[256];
   size_t size[3], smallest = (size_t)-1, largest = 0, n;
   uint8_t *ref[3];
   int i, sig, timed_out;
+  snprintf(dir, sizeof dir, "%s", tmp_path("atomic"));
   CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
   /* the reference set (the same seed gives the same bytes) */
   snprintf(args, sizeof args, "generate --model-dir %s --variants 3 --seed 5 --class 3 -q --out %s/ref.png",
@@ -589,11 +590,12 @@ static void test_cli_outputs_atomic(void)
 static void test_cli_outputs_checked_first(void)
 {
   char out[8192], args[2048];
-  const char *dir = tmp_path("first");
+  char dir[256];
   var_image im = make_image(20, 10);
-  char err[512], in[600], mask[600];
+  char err[512], in[300], mask[300];
   size_t n_in, n_mask;
   uint8_t *in_bytes, *mask_bytes;
+  snprintf(dir, sizeof dir, "%s", tmp_path("first"));
   CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
   snprintf(in, sizeof in, "%s/in.png", dir);
   snprintf(mask, sizeof mask, "%s/mask.png", dir);
@@ -642,6 +644,74 @@ static void test_cli_outputs_checked_first(void)
   free(im.data);
 }
 
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+
+/* Under every address-space limit from the least that lets `var` start up to
+ * one where it succeeds, `var generate` on the demo model either writes the
+ * image an unlimited run writes, byte for byte, or fails with "out of memory"
+ * and exit code 1, leaving no file, within 30 s (a hang is killed and fails). */
+static void test_cli_memory_limits(void)
+{
+#ifdef UNDER_SANITIZER
+  /* the sanitizers reserve terabytes of shadow memory: RLIMIT_AS cannot apply */
+  printf("\n  skipped under a sanitizer (its shadow memory needs an unlimited address space)\n");
+#else
+  char out[8192], args[2048], path[600];
+  char dir[256];
+  const rlim_t mib = 1024 * 1024;
+  uint8_t *ref;
+  size_t n_ref;
+  int lim, base = 0, first_ok = 0, n_ok = 0, n_oom = 0, n_bad = 0, sig, timed_out, rc;
+  double worst = 0;
+  snprintf(dir, sizeof dir, "%s", tmp_path("oom"));
+  CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+  snprintf(args, sizeof args, "generate --model-dir %s --seed 1 --threads 2 -q --out %s/ref.png", DEMO_MODEL_DIR, dir);
+  CU_ASSERT_FATAL(run_var(args, out, sizeof out) == 0);
+  snprintf(path, sizeof path, "%s/ref.png", dir);
+  ref = slurp(path, &n_ref);
+  CU_ASSERT_FATAL(ref != NULL);
+  /* below this the dynamic loader cannot map the libraries (exit 127), or
+   * OpenBLAS's constructor cannot start its threads: before main, not ours */
+  for (lim = 8; lim <= 1024 && !base; lim += 2)
+    if (run_var_limited("version", RLIMIT_AS, (rlim_t)lim * mib, 30, out, sizeof out, &sig, &timed_out) == 0) base = lim;
+  CU_ASSERT_FATAL(base > 0);
+  snprintf(path, sizeof path, "%s/o.png", dir);
+  snprintf(args, sizeof args, "generate --model-dir %s --seed 1 --threads 2 -q --out %s", DEMO_MODEL_DIR, path);
+  for (lim = base; lim <= 2048 && (!first_ok || lim <= first_ok + 96); lim += lim < 128 ? 2 : 6) {
+    struct timespec t0, t1;
+    double dt;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = run_var_limited(args, RLIMIT_AS, (rlim_t)lim * mib, 30, out, sizeof out, &sig, &timed_out);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    dt = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (dt > worst) worst = dt;
+    if (rc == 0 && file_is(path, ref, n_ref)) {
+      n_ok++;
+      if (!first_ok) first_ok = lim;
+    } else if (rc == 1 && strstr(out, "out of memory") && access(path, F_OK) != 0) {
+      n_oom++;
+    } else {
+      n_bad++;
+      printf("\n  %d MiB: exit %d, signal %d%s: %.300s", lim, rc, sig, timed_out ? " (timed out)" : "", out);
+    }
+    unlink(path);
+    CU_ASSERT_EQUAL(count_entries(dir), 1);   /* ref.png only: nothing partial */
+  }
+  printf("\n  address-space limits %d..%d MiB: %d clean out-of-memory errors, %d correct images, %d other; "
+         "slowest run %.2f s\n", base, lim, n_oom, n_ok, n_bad, worst);
+  CU_ASSERT_EQUAL(n_bad, 0);
+  CU_ASSERT(n_oom > 0 && n_ok > 0);
+  free(ref);
+#endif
+}
+
 static void test_cli_classes(void)
 {
   char out[65536];
@@ -682,6 +752,7 @@ int main(void)
     { "var generate/inpaint on the shipped demo model", test_cli_demo_model },
     { "var: outputs all or none, existing files kept when a write fails", test_cli_outputs_atomic },
     { "var: outputs checked before the model, --out naming an input refused", test_cli_outputs_checked_first },
+    { "var: under every memory limit a clean error or the right image, no hang", test_cli_memory_limits },
     { "teardown", test_teardown },
     { NULL, NULL },
   };

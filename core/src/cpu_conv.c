@@ -253,6 +253,7 @@ typedef struct {
   int rows, wp, plane, n_tiles;
   size_t scratch_floats;
   float *scratch;
+  int failed;           /* the BLAS could not be entered (atomic) */
 } tap_job;
 
 static void tap_relayout(void *arg, int64_t begin, int64_t end, int thread)
@@ -271,7 +272,7 @@ static void tap_relayout(void *arg, int64_t begin, int64_t end, int thread)
 
 static void tap_tasks(void *arg, int64_t begin, int64_t end, int thread)
 {
-  const tap_job *j = arg;
+  tap_job *j = arg;
   const var_conv_desc *d = j->d;
   const size_t hw = (size_t)d->h_out * d->w_out, hw_in = (size_t)d->h_in * d->w_in;
   float *strip = j->scratch + (size_t)thread * j->scratch_floats;
@@ -298,9 +299,11 @@ static void tap_tasks(void *arg, int64_t begin, int64_t end, int thread)
         memset(dst + d->pad_left + d->w_in, 0, sizeof(float) * (size_t)(j->wp - d->pad_left - d->w_in));
       }
     for (tap = 0; tap < d->k * d->k; tap++)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->c_out, n, d->c_in, 1.0f,
-                  j->wt + (size_t)tap * d->c_out * d->c_in, d->c_in, strip + (tap / d->k) * j->wp + tap % d->k,
-                  j->plane, tap ? 1.0f : 0.0f, C, n);
+      if (var_cpu_blas_sgemm(0, 0, d->c_out, n, d->c_in, 1.0f, j->wt + (size_t)tap * d->c_out * d->c_in, d->c_in,
+                             strip + (tap / d->k) * j->wp + tap % d->k, j->plane, tap ? 1.0f : 0.0f, C, n) != 0) {
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+        return;
+      }
     for (co = 0; co < d->c_out; co++) {
       const float bv = j->bias ? j->bias[co] : 0.0f;
       for (y = 0; y < nr; y++) {
@@ -367,6 +370,8 @@ static var_status conv2d_taps(var_backend *be, const var_conv_desc *d, const flo
   var_parallel_for(pool, (int64_t)d->batch * j.n_tiles, 1, tap_tasks, &j);
   var_free(j.scratch);
   var_free(wt);
+  if (j.failed)
+    return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "out of memory: no room for the BLAS's 128 MiB buffer");
   return VAR_OK;
 }
 #endif

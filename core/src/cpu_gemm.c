@@ -2,13 +2,17 @@
  * it, otherwise a portable cache-blocked kernel.  Both are deterministic: every
  * element of C is summed over k in the same order whatever the thread count. */
 #include "cpu_conv.h"
+#include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef VAR_HAVE_CBLAS
 #include <cblas.h>
-#include <pthread.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#endif
 #endif
 
 #ifndef VAR_HAVE_CBLAS
@@ -25,7 +29,35 @@ typedef struct {
   int ldc;
   int tiles_n;
   int avx2;
+  int failed;           /* a thread had no packing buffers (atomic) */
 } gemm_job;
+
+#define PACK_FLOATS (MC * KC + KC * NC)
+
+/* Packing buffers, one pair per thread, made on a thread's first product and
+ * kept until it ends: no allocation per call, and a failure is reported as
+ * VAR_ERR_NO_MEMORY by the product that met it. */
+static pthread_key_t pack_key;
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+static int pack_key_ok;
+
+static void pack_init(void) { pack_key_ok = pthread_key_create(&pack_key, free) == 0; }
+
+static float *pack_buffers(void)
+{
+  float *p;
+  pthread_once(&pack_once, pack_init);
+  if (!pack_key_ok) return NULL;
+  p = pthread_getspecific(pack_key);
+  if (!p) {
+    p = malloc(sizeof(float) * PACK_FLOATS);
+    if (p && pthread_setspecific(pack_key, p) != 0) {
+      free(p);
+      p = NULL;
+    }
+  }
+  return p;
+}
 
 /* A(i,k) and B(k,j) through the transposition flags. */
 static inline float a_at(const gemm_job *j, int i, int k)
@@ -77,11 +109,14 @@ VAR_CONV_AVX2 static void kern_4x16(int kc, const float *a, const float *b, floa
 
 static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
 {
-  const gemm_job *j = arg;
-  float *pa = malloc(sizeof(float) * MC * KC), *pb = malloc(sizeof(float) * KC * NC);
+  gemm_job *j = arg;
+  float *pa = pack_buffers(), *pb = pa + MC * KC;
   int64_t t;
   (void)thread;
-  if (!pa || !pb) abort();   /* a few hundred KiB: treated like a stack overflow */
+  if (!pa) {
+    __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
   for (t = begin; t < end; t++) {
     int i0 = (int)(t / j->tiles_n) * MC, n0 = (int)(t % j->tiles_n) * NC;
     int mc = j->M - i0 < MC ? j->M - i0 : MC, nc = j->N - n0 < NC ? j->N - n0 : NC;
@@ -127,8 +162,6 @@ static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
       }
     }
   }
-  free(pa);
-  free(pb);
 }
 #endif
 
@@ -157,7 +190,54 @@ static void blas_single_thread(void)
 
 void var_cpu_blas_single_thread(void) { pthread_once(&blas_once, blas_single_thread); }
 
+/* OpenBLAS takes a buffer of BUFFER_SIZE (128 MiB on x86-64) for every call in
+ * flight beyond those it already holds, and when the allocation fails it
+ * retries for ever (upstream issue 5289, fixed after 0.3.29): under a memory
+ * limit the process would hang.  So before a call could need a new buffer,
+ * we check that the address space has room for one (and a margin for what
+ * other threads allocate meanwhile); if not, the product fails with
+ * VAR_ERR_NO_MEMORY instead of entering the BLAS.  The count of buffers is
+ * ours: the most calls we have had in flight at once. */
+#define BLAS_BUFFER_BYTES ((size_t)(128 + 32) << 20)
+static pthread_mutex_t blas_mu = PTHREAD_MUTEX_INITIALIZER;
+static int blas_in_flight, blas_buffers;
+
+static int blas_enter(void)
+{
+  int ok = 1;
+  pthread_mutex_lock(&blas_mu);
+  if (blas_in_flight >= blas_buffers) {
+#if defined(__unix__) || defined(__APPLE__)
+    void *p = mmap(NULL, BLAS_BUFFER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) ok = 0;
+    else munmap(p, BLAS_BUFFER_BYTES);
+#endif
+    if (ok) blas_buffers++;
+  }
+  if (ok) blas_in_flight++;
+  pthread_mutex_unlock(&blas_mu);
+  return ok;
+}
+
+static void blas_leave(void)
+{
+  pthread_mutex_lock(&blas_mu);
+  blas_in_flight--;
+  pthread_mutex_unlock(&blas_mu);
+}
+
+int var_cpu_blas_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc)
+{
+  if (!blas_enter()) return -1;
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha,
+              A, lda, B, ldb, beta, C, ldc);
+  blas_leave();
+  return 0;
+}
+
 typedef struct {
+  int failed;           /* the BLAS could not be entered (atomic) */
   int trans_a, trans_b, M, N, K, chunk, split_n;
   float alpha, beta;
   const float *A, *B;
@@ -168,21 +248,22 @@ typedef struct {
 
 static void blas_chunks(void *arg, int64_t begin, int64_t end, int thread)
 {
-  const blas_job *j = arg;
+  blas_job *j = arg;
   int64_t c;
   (void)thread;
-  for (c = begin; c < end; c++) {
+  for (c = begin; c < end && !__atomic_load_n(&j->failed, __ATOMIC_RELAXED); c++) {
     const int o = (int)c * j->chunk;
     if (j->split_n) {
       const int n = j->N - o < j->chunk ? j->N - o : j->chunk;
-      cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans, j->trans_b ? CblasTrans : CblasNoTrans, j->M,
-                  n, j->K, j->alpha, j->A, j->lda, j->trans_b ? j->B + (size_t)o * j->ldb : j->B + o, j->ldb, j->beta,
-                  j->C + o, j->ldc);
+      if (var_cpu_blas_sgemm(j->trans_a, j->trans_b, j->M, n, j->K, j->alpha, j->A, j->lda,
+                             j->trans_b ? j->B + (size_t)o * j->ldb : j->B + o, j->ldb, j->beta, j->C + o, j->ldc))
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
     } else {
       const int m = j->M - o < j->chunk ? j->M - o : j->chunk;
-      cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans, j->trans_b ? CblasTrans : CblasNoTrans, m,
-                  j->N, j->K, j->alpha, j->trans_a ? j->A + o : j->A + (size_t)o * j->lda, j->lda, j->B, j->ldb,
-                  j->beta, j->C + (size_t)o * j->ldc, j->ldc);
+      if (var_cpu_blas_sgemm(j->trans_a, j->trans_b, m, j->N, j->K, j->alpha,
+                             j->trans_a ? j->A + o : j->A + (size_t)o * j->lda, j->lda, j->B, j->ldb, j->beta,
+                             j->C + (size_t)o * j->ldc, j->ldc))
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
     }
   }
 }
@@ -205,6 +286,7 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
      * per call to amortise the BLAS's packing, enough calls to share out */
     blas_job j;
     int64_t chunks;
+    j.failed = 0;
     j.trans_a = trans_a;
     j.trans_b = trans_b;
     j.M = M;
@@ -224,11 +306,16 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     j.chunk = j.split_n ? (N >= 4096 ? 512 : 256) : 64;
     chunks = ((j.split_n ? N : M) + j.chunk - 1) / j.chunk;
     var_parallel_for(pool, chunks, 1, blas_chunks, &j);
+    if (j.failed)
+      return var_fail(var_pool_owner(pool), VAR_ERR_NO_MEMORY,
+                      "out of memory: no room in the address space for another 128 MiB buffer of the BLAS "
+                      "(it holds %d)", blas_buffers);
   }
   return VAR_OK;
 #else
   {
     gemm_job j;
+    j.failed = 0;
     for (i = 0; i < M; i++) {
       float *c = C + (size_t)i * ldc;
       if (beta == 0.0f)
@@ -256,6 +343,9 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     j.avx2 = 0;
 #endif
     var_parallel_for(pool, (int64_t)((M + MC - 1) / MC) * j.tiles_n, 1, gemm_tile, &j);
+    if (j.failed)
+      return var_fail(var_pool_owner(pool), VAR_ERR_NO_MEMORY,
+                      "out of memory allocating %zu bytes for the SGEMM's packing buffers", sizeof(float) * PACK_FLOATS);
     return VAR_OK;
   }
 #endif

@@ -34,6 +34,10 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
 #ifdef VAR_HAVE_CBLAS
 /* Makes the BLAS single-threaded (once): it runs inside our pool's tasks. */
 void var_cpu_blas_single_thread(void);
+/* One cblas_sgemm (row-major) unless OpenBLAS might need a buffer the address
+ * space has no room for (it would retry for ever): then -1, nothing done. */
+int var_cpu_blas_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc);
 #endif
 /* Name of the GEMM in use ("openblas", "portable avx2", ...). */
 const char *var_cpu_gemm_name(void);

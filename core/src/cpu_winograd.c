@@ -72,6 +72,7 @@ typedef struct {
   /* scratch: V and M of the band(s) in progress, the deinterleaved input rows */
   float *scratch;
   size_t v_floats, m_floats, eo_floats, thread_floats;
+  int *gemm_failed;     /* set (atomic) when a GEMM had no memory */
 } wg_job;
 
 /* One band of tiles: rows [ty0, ty0 + nty), columns [tx0, tx0 + ntx) of batch item b. */
@@ -267,12 +268,15 @@ static void wg_gemm(const wg_job *j, const wg_band *bd, int t0, int t1)
     float *m = bd->m + (size_t)f * bd->mstride + n0;
     if (nc <= 0) continue;
 #ifdef VAR_HAVE_CBLAS
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f,
-                m, bd->n);
+    if (var_cpu_blas_sgemm(0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f, m, bd->n) != 0)
 #else
     /* inside a parallel_for the portable SGEMM runs on this thread alone */
-    var_cpu_sgemm(NULL, 0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f, m, bd->n);
+    if (var_cpu_sgemm(NULL, 0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f, m, bd->n) != VAR_OK)
 #endif
+    {
+      __atomic_store_n(j->gemm_failed, 1, __ATOMIC_RELAXED);
+      return;
+    }
   }
 }
 
@@ -547,7 +551,9 @@ var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr
   float *u_tmp = NULL;
   size_t band_tiles, total;
   var_status s;
+  int gemm_failed = 0;
   memset(&j, 0, sizeof j);
+  j.gemm_failed = &gemm_failed;
   j.d = d;
   j.in = cpu_f32(in);
   j.bias = cpu_f32(bias);
@@ -591,5 +597,8 @@ var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr
   }
   var_free(j.scratch);
   var_free(u_tmp);
+  if (gemm_failed)
+    return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "out of memory in a %dx%d convolution's GEMM (%s)", d->h_out,
+                    d->w_out, var_cpu_gemm_name());
   return VAR_OK;
 }

@@ -236,6 +236,7 @@ var_status var_ctx_new(const var_ctx_params *params, var_ctx **out)
     free(ctx);
     return var_fail(NULL, VAR_ERR_NO_MEMORY, "could not start %d worker threads", params->n_threads);
   }
+  var_pool_set_owner(ctx->pool, ctx);
   backend = params->backend;
   if (!backend || !*backend) backend = getenv("VAR_BACKEND");
   if (!backend || !*backend) backend = "cpu";

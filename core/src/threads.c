@@ -18,6 +18,7 @@ struct var_pool {
   int generation;              /* bumped per job so sleeping workers notice */
   int active;                  /* workers still inside the current job */
   int stop;
+  void *owner;
 };
 
 static
@@ -129,6 +130,11 @@ void var_pool_free(var_pool *pool)
 }
 
 int var_pool_size(const var_pool *pool) { return pool ? pool->n : 1; }
+void var_pool_set_owner(var_pool *pool, void *owner)
+{
+  if (pool) pool->owner = owner;
+}
+void *var_pool_owner(const var_pool *pool) { return pool ? pool->owner : NULL; }
 
 void var_parallel_for(var_pool *p, int64_t n, int64_t grain, var_range_fn fn, void *arg)
 {

@@ -16,6 +16,9 @@ typedef void (*var_range_fn)(void *arg, int64_t begin, int64_t end, int thread);
 var_pool *var_pool_new(int n_threads);
 void var_pool_free(var_pool *pool);
 int var_pool_size(const var_pool *pool);
+/* The context that owns the pool (its error messages), or NULL. */
+void var_pool_set_owner(var_pool *pool, void *owner);
+void *var_pool_owner(const var_pool *pool);
 /* Runs fn over [0, n) in chunks of at least `grain` indices.  Calls made from
  * inside a running parallel_for run serially on the calling thread. */
 void var_parallel_for(var_pool *pool, int64_t n, int64_t grain, var_range_fn fn, void *arg);

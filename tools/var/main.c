@@ -4,7 +4,28 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#if defined(VAR_HAVE_CBLAS) && defined(__linux__)
+/* OpenBLAS (pthread build) starts a thread per core when it is loaded, before
+ * main, and each takes a 128 MiB buffer at once; under a memory limit that
+ * allocation is retried for ever (upstream issue 5289) and the exit waits for
+ * that thread: a hang.  libvar never uses those threads (it runs the BLAS
+ * single-threaded inside its own pool), so `var` restarts itself once with
+ * OPENBLAS_NUM_THREADS=1, where OpenBLAS starts none.  If the restart fails
+ * it goes on as it is. */
+static void without_blas_threads(char **argv)
+{
+  const char *v = getenv("OPENBLAS_NUM_THREADS");
+  if (v && !strcmp(v, "1")) return;
+  if (setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0) return;
+  execv("/proc/self/exe", argv);
+}
+#else
+static void without_blas_threads(char **argv) { (void)argv; }
+#endif
 
 static void usage(FILE *fp)
 {
@@ -34,6 +55,7 @@ int main(int argc, char **argv)
    * half-written temporary file is removed and the error reported */
   signal(SIGXFSZ, SIG_IGN);
 #endif
+  without_blas_threads(argv);
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
