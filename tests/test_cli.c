@@ -680,7 +680,8 @@ static void test_cli_memory_limits(void)
   /* below this the dynamic loader cannot map the libraries (exit 127), or
    * OpenBLAS's constructor cannot start its threads: before main, not ours */
   for (lim = 8; lim <= 1024 && !base; lim += 2)
-    if (run_var_limited("version", RLIMIT_AS, (rlim_t)lim * mib, 30, out, sizeof out, &sig, &timed_out) == 0) base = lim;
+    if (run_var_limited("version", RLIMIT_AS, (rlim_t)lim * mib, 30, out, sizeof out, &sig, &timed_out) == 0)
+      base = lim;
   CU_ASSERT_FATAL(base > 0);
   snprintf(path, sizeof path, "%s/o.png", dir);
   snprintf(args, sizeof args, "generate --model-dir %s --seed 1 --threads 2 -q --out %s", DEMO_MODEL_DIR, path);
@@ -710,6 +711,55 @@ static void test_cli_memory_limits(void)
   CU_ASSERT(n_oom > 0 && n_ok > 0);
   free(ref);
 #endif
+}
+
+
+/* `var verify`: one line per file, exit code 1 if any fails; names from a file
+ * reach the terminal escaped. */
+static void test_cli_verify(void)
+{
+  char out[8192], args[2048];
+  /* a safetensors file whose tensor name carries a terminal escape sequence, holding a NaN */
+  static const char header[] = "{\"\\u001b]0;owned\\u0007x\\u001b[2J\":{\"dtype\":\"F32\",\"shape\":[1],"
+                               "\"data_offsets\":[0,4]}}";
+  uint8_t file[8 + sizeof header - 1 + 4];
+  const uint32_t nan_bits = 0x7FC00000u;
+  memset(file, 0, sizeof file);
+  file[0] = (uint8_t)(sizeof header - 1);
+  memcpy(file + 8, header, sizeof header - 1);
+  memcpy(file + 8 + sizeof header - 1, &nan_bits, 4);
+  write_file(tmp_path("evil.safetensors"), file, sizeof file);
+  snprintf(args, sizeof args, "verify %s/vae_demo.pth %s/var_demo.pth", DEMO_MODEL_DIR, DEMO_MODEL_DIR);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "vae_demo.pth: ok\n") && strstr(out, "var_demo.pth: ok\n"));
+  snprintf(args, sizeof args, "verify %s/vae_demo.pth %s %s", DEMO_MODEL_DIR, tmp_path("evil.safetensors"),
+           tmp_path("missing.pth"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "vae_demo.pth: ok\n") != NULL);
+  CU_ASSERT(strstr(out, "evil.safetensors: tensor \"\\x1b]0;owned\\x07x\\x1b[2J\" holds 1 non-finite value") != NULL);
+  CU_ASSERT(strstr(out, "missing.pth") && strstr(out, "No such file"));
+  CU_ASSERT(strstr(out, "2 of 3 files failed") != NULL);
+  CU_ASSERT(strchr(out, 0x1b) == NULL && strchr(out, 0x07) == NULL);
+  /* inspect prints the name escaped too */
+  snprintf(args, sizeof args, "inspect %s --tensors", tmp_path("evil.safetensors"));
+  run_var(args, out, sizeof out);
+  CU_ASSERT(strstr(out, "\\x1b]0;owned") != NULL && strchr(out, 0x1b) == NULL);
+  CU_ASSERT_EQUAL(run_var("verify", out, sizeof out), 2);
+}
+
+/* Out-paint with nothing known (every pixel transparent, no --extend) is refused. */
+static void test_cli_outpaint_transparent(void)
+{
+  char out[8192], args[2048], err[512];
+  var_image im = make_image(40, 30);
+  memset(im.data, 0, (size_t)im.stride * im.height);
+  CU_ASSERT_FATAL(png_write_rgba(tmp_path("clear.png"), &im, NULL, err, sizeof err) == 0);
+  snprintf(args, sizeof args, "outpaint %s --model-dir %s --out %s", tmp_path("clear.png"), GOLDEN_DIR("tiny"),
+           tmp_path("clear-out.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "every pixel of the 40x30 image is transparent") != NULL);
+  CU_ASSERT(access(tmp_path("clear-out.png"), F_OK) != 0);
+  free(im.data);
 }
 
 static void test_cli_classes(void)
@@ -752,6 +802,8 @@ int main(void)
     { "var generate/inpaint on the shipped demo model", test_cli_demo_model },
     { "var: outputs all or none, existing files kept when a write fails", test_cli_outputs_atomic },
     { "var: outputs checked before the model, --out naming an input refused", test_cli_outputs_checked_first },
+    { "var verify: per-file lines, exit code, escaped names", test_cli_verify },
+    { "var outpaint: a fully transparent image is refused", test_cli_outpaint_transparent },
     { "var: under every memory limit a clean error or the right image, no hang", test_cli_memory_limits },
     { "teardown", test_teardown },
     { NULL, NULL },

@@ -162,6 +162,17 @@ VAR_API int var_checkpoint_n_tensors(const var_checkpoint *ckpt);
 VAR_API var_status var_checkpoint_tensor(const var_checkpoint *ckpt, int i, var_tensor_info *info);
 VAR_API const char *var_dtype_name(var_dtype dtype);
 
+/* Reads a checkpoint end to end: what loading checks, plus the CRC-32 of every
+ * zip entry (loading checks only data.pkl's) and that every floating-point
+ * tensor holds only finite values.  VAR_OK, or VAR_ERR_FORMAT (damaged or
+ * poisoned), VAR_ERR_IO, ... with a message naming the file and the first
+ * problem.  It reads every byte: about a second per GB. */
+VAR_API var_status var_verify_file(var_ctx *ctx, const char *path);
+/* The same, once per process for each version of a file: a file whose device,
+ * inode, size and modification time match one that passed before returns
+ * VAR_OK at once.  For plug-ins, before a model's first use.  Thread-safe. */
+VAR_API var_status var_verify_file_once(var_ctx *ctx, const char *path);
+
 /* ------------------------------------------------------------------------- */
 /* Scale schedules                                                            */
 

@@ -190,30 +190,33 @@ static void blas_single_thread(void)
 
 void var_cpu_blas_single_thread(void) { pthread_once(&blas_once, blas_single_thread); }
 
-/* OpenBLAS takes a buffer of BUFFER_SIZE (128 MiB on x86-64) for every call in
- * flight beyond those it already holds, and when the allocation fails it
- * retries for ever (upstream issue 5289, fixed after 0.3.29): under a memory
- * limit the process would hang.  So before a call could need a new buffer,
- * we check that the address space has room for one (and a margin for what
- * other threads allocate meanwhile); if not, the product fails with
- * VAR_ERR_NO_MEMORY instead of entering the BLAS.  The count of buffers is
- * ours: the most calls we have had in flight at once. */
-#define BLAS_BUFFER_BYTES ((size_t)(128 + 32) << 20)
+/* OpenBLAS takes a buffer of BUFFER_SIZE (128 MiB on x86-64) for a call when
+ * all those it holds are in use, and when that allocation fails it retries
+ * for ever (upstream issue 5289, fixed after 0.3.29): under a memory limit
+ * the process would hang.  How many buffers it holds cannot be asked, so
+ * before every call we check, under a lock, that the address space has room
+ * for a buffer for this call and for each other call in flight (any of them
+ * may still be allocating), plus a margin; if not, the product fails with
+ * VAR_ERR_NO_MEMORY instead of entering the BLAS.  The check is one mmap and
+ * munmap of pages never touched (as malloc would map them): microseconds, against calls of 10^6 flops
+ * and more. */
+#define BLAS_BUFFER_BYTES ((size_t)128 << 20)
+#define BLAS_MARGIN_BYTES ((size_t)32 << 20)
 static pthread_mutex_t blas_mu = PTHREAD_MUTEX_INITIALIZER;
-static int blas_in_flight, blas_buffers;
+static int blas_in_flight;
 
 static int blas_enter(void)
 {
   int ok = 1;
   pthread_mutex_lock(&blas_mu);
-  if (blas_in_flight >= blas_buffers) {
 #if defined(__unix__) || defined(__APPLE__)
-    void *p = mmap(NULL, BLAS_BUFFER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  {
+    const size_t bytes = (size_t)(blas_in_flight + 1) * BLAS_BUFFER_BYTES + BLAS_MARGIN_BYTES;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) ok = 0;
-    else munmap(p, BLAS_BUFFER_BYTES);
-#endif
-    if (ok) blas_buffers++;
+    else munmap(p, bytes);
   }
+#endif
   if (ok) blas_in_flight++;
   pthread_mutex_unlock(&blas_mu);
   return ok;
@@ -308,8 +311,7 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     var_parallel_for(pool, chunks, 1, blas_chunks, &j);
     if (j.failed)
       return var_fail(var_pool_owner(pool), VAR_ERR_NO_MEMORY,
-                      "out of memory: no room in the address space for another 128 MiB buffer of the BLAS "
-                      "(it holds %d)", blas_buffers);
+                      "out of memory: no room in the address space for the BLAS's 128 MiB buffers");
   }
   return VAR_OK;
 #else
@@ -345,7 +347,8 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     var_parallel_for(pool, (int64_t)((M + MC - 1) / MC) * j.tiles_n, 1, gemm_tile, &j);
     if (j.failed)
       return var_fail(var_pool_owner(pool), VAR_ERR_NO_MEMORY,
-                      "out of memory allocating %zu bytes for the SGEMM's packing buffers", sizeof(float) * PACK_FLOATS);
+                      "out of memory allocating %zu bytes for the SGEMM's packing buffers",
+                      sizeof(float) * PACK_FLOATS);
     return VAR_OK;
   }
 #endif

@@ -492,6 +492,13 @@ var_status var_outpaint(var_model *model, const var_image *image, int left, int 
                   "nothing to out-paint: all margins are 0 and the image has no transparent pixels");
     goto done;
   }
+  if (n_unknown == CW * CH) {
+    /* a fill would be made from nothing: no pixel to continue */
+    st = var_fail(ctx, VAR_ERR_INVALID_ARGUMENT,
+                  "nothing to out-paint from: every pixel of the %dx%d image is transparent", image->width,
+                  image->height);
+    goto done;
+  }
   known_box(unknown0, (int)CW, (int)CH, &known);
   D = var_outpaint_window_size((int)CW, (int)CH, known.w, known.h, S);
   st = var_outpaint_windows(ctx, (int)CW, (int)CH, known, D, &wins, &n_wins);

@@ -136,12 +136,16 @@ var_status var_model_load(var_ctx *ctx, const char *vae_path, const char *transf
   file_stem(transformer_path, m->name, sizeof m->name);
   st = var_vqvae_load(ctx, vae_path, &m->vae);
   if (st != VAR_OK) {
-    var_fail_prefix(ctx, st, "VQ-VAE %s", vae_path);
+    /* the checkpoint reader's messages start with the path already */
+    if (strncmp(var_ctx_last_error(ctx), vae_path, strlen(vae_path))) var_fail_prefix(ctx, st, "VQ-VAE %s", vae_path);
+    else var_fail_prefix(ctx, st, "VQ-VAE");
     goto fail;
   }
   st = var_transformer_load(ctx, transformer_path, schedule, &m->tf);
   if (st != VAR_OK) {
-    var_fail_prefix(ctx, st, "transformer %s", transformer_path);
+    if (strncmp(var_ctx_last_error(ctx), transformer_path, strlen(transformer_path)))
+      var_fail_prefix(ctx, st, "transformer %s", transformer_path);
+    else var_fail_prefix(ctx, st, "transformer");
     goto fail;
   }
   if ((st = var_vqvae_get_info(m->vae, &vi)) != VAR_OK || (st = var_transformer_get_info(m->tf, &ti)) != VAR_OK)

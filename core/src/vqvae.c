@@ -129,6 +129,21 @@ static var_status tap(vae_pass *p, const char *name)
   return s;
 }
 
+/* Damaged or poisoned weights (see var_verify_file) show as Inf or NaN in the
+ * encoder's or decoder's output: an error, never an image. */
+static var_status check_finite(var_ctx *ctx, const float *x, size_t n, const char *what)
+{
+  size_t i, bad = 0, first = 0;
+  for (i = 0; i < n; i++)
+    if (!isfinite(x[i]) && !bad++) first = i;
+  if (bad)
+    return var_fail(ctx, VAR_ERR_FORMAT,
+                    "the VQ-VAE %s gave %zu non-finite values (Inf or NaN; the first at %zu of %zu): its weights are "
+                    "damaged or poisoned (`var verify` names the tensor)",
+                    what, bad, first, n);
+  return VAR_OK;
+}
+
 static var_status check_cancel(vae_pass *p)
 {
   return var_cancelled(p->vae->ctx) ? var_fail(p->vae->ctx, VAR_ERR_CANCELLED, "cancelled by the caller") : VAR_OK;
@@ -319,6 +334,14 @@ var_status var_vqvae_encode_f(var_vqvae *vae, int batch, int size, const float *
   if (s == VAR_OK) s = tap(&p, "enc_out");
   if (s == VAR_OK)
     s = var_vae_conv(p.be, &w->quant_conv, batch, p.h, p.w, 0, bp(&p, p.cur), var_dp_none(), f);
+  if (s == VAR_OK) {
+    const size_t n_f = (size_t)batch * vae->cfg.z_channels * p.h * p.w;
+    float *host = NULL;
+    s = var_alloc(vae->ctx, n_f * sizeof(float), (void **)&host);
+    if (s == VAR_OK) s = p.be->ops->read(p.be, f, host, n_f * sizeof(float));
+    if (s == VAR_OK) s = check_finite(vae->ctx, host, n_f, "encoder");
+    var_free(host);
+  }
   pass_free(&p);
   return s;
 }
@@ -383,6 +406,7 @@ var_status var_vqvae_decode_fhat(var_vqvae *vae, int batch, int latent, var_dptr
     s = var_alloc(vae->ctx, n_img * sizeof(float), (void **)&host);
   }
   if (s == VAR_OK) s = p.be->ops->read(p.be, bp(&p, p.cur), host, n_img * sizeof(float));
+  if (s == VAR_OK) s = check_finite(vae->ctx, host, n_img, "decoder");
   pass_free(&p);
   if (s == VAR_OK) {
     if (raw) {

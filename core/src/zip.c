@@ -225,11 +225,42 @@ static var_status read_entry(var_ctx *ctx, const uint8_t *d, uint64_t size, uint
                     "truncated zip: entry \"%.200s\" (%llu bytes at %llu) runs past the end of the "
                     "%llu-byte file",
                     e->name, (unsigned long long)comp, (unsigned long long)lh_data, (unsigned long long)size);
+  e->header_offset = local;
   e->data_offset = lh_data;
   e->size = uncomp;
   e->comp_size = comp;
   *pos = p + CDIR_SIZE + name_len + extra_len + comment_len;
   return VAR_OK;
+}
+
+static int span_start_cmp(const void *a, const void *b)
+{
+  const var_zip_entry *x = *(const var_zip_entry *const *)a, *y = *(const var_zip_entry *const *)b;
+  return x->header_offset < y->header_offset ? -1 : x->header_offset > y->header_offset;
+}
+
+/* Entries that share bytes (one entry's data read as another's, a tensor
+ * aliasing the pickle) or run into the central directory are a crafted or
+ * damaged archive: a writer lays them end to end before the directory. */
+static var_status check_overlaps(var_ctx *ctx, const var_zip *z, uint64_t cd_off)
+{
+  const var_zip_entry **order = malloc((size_t)(z->n_entries ? z->n_entries : 1) * sizeof *order);
+  var_status st = VAR_OK;
+  int i;
+  if (!order) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory reading the zip directory");
+  for (i = 0; i < z->n_entries; i++) order[i] = &z->entries[i];
+  qsort(order, (size_t)z->n_entries, sizeof *order, span_start_cmp);
+  for (i = 0; i < z->n_entries && st == VAR_OK; i++) {
+    const uint64_t end = order[i]->data_offset + order[i]->comp_size;
+    if (i + 1 < z->n_entries && end > order[i + 1]->header_offset)
+      st = var_fail(ctx, VAR_ERR_FORMAT, "corrupt zip: entries \"%.200s\" and \"%.200s\" overlap", order[i]->name,
+                    order[i + 1]->name);
+    else if (end > cd_off)
+      st = var_fail(ctx, VAR_ERR_FORMAT, "corrupt zip: entry \"%.200s\" runs into the central directory",
+                    order[i]->name);
+  }
+  free(order);
+  return st;
 }
 
 var_status var_zip_open(var_ctx *ctx, const uint8_t *d, uint64_t size, var_zip *out)
@@ -247,6 +278,7 @@ var_status var_zip_open(var_ctx *ctx, const uint8_t *d, uint64_t size, var_zip *
     out->n_entries = i + 1;
   }
   if (st == VAR_OK) st = index_names(ctx, out);
+  if (st == VAR_OK) st = check_overlaps(ctx, out, cd_off);
   if (st != VAR_OK) var_zip_close(out);
   return st;
 }

@@ -10,6 +10,7 @@
 
 typedef struct var_zip_entry {
   char *name;               /* NUL-terminated copy */
+  uint64_t header_offset;   /* of its local header: the entry spans [header_offset, data_offset + comp_size) */
   uint64_t data_offset;     /* of the entry's bytes in the archive */
   uint64_t size;            /* uncompressed size (== stored size when stored) */
   uint64_t comp_size;       /* bytes the entry occupies in the archive */
@@ -39,7 +40,8 @@ typedef struct var_zip {
 
 /* Reads the central directory.  Fails with VAR_ERR_FORMAT for malformed,
  * truncated or ambiguous archives (duplicate names, names with NUL bytes,
- * local headers that disagree with the directory) and VAR_ERR_UNSUPPORTED for
+ * local headers that disagree with the directory, entries that overlap each
+ * other or the directory) and VAR_ERR_UNSUPPORTED for
  * encrypted or multi-disk ones.  Compressed entries are listed (stored = 0). */
 var_status var_zip_open(var_ctx *ctx, const uint8_t *data, uint64_t size, var_zip *out);
 void var_zip_close(var_zip *zip);

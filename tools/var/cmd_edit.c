@@ -1,6 +1,7 @@
 /* cmd_edit.c — `var generate`, `var inpaint`, `var outpaint`, `var edit`:
  * the image-level API on PNG files. */
 #include "cli.h"
+#include "escape.h"
 #include "out_files.h"
 #include "png_io.h"
 #include "var.h"
@@ -435,7 +436,7 @@ static int write_results(const options *o, const var_result *res)
         rc = 1;
         break;
       }
-      printf("%s: %s\n", path, var_result_description(res, i));
+      printf("%s: %s\n", ESCAPED(path), ESCAPED(var_result_description(res, i)));
     }
   }
   fflush(stdout);
@@ -508,12 +509,12 @@ static int run(options *o)
     cp.log_level = VAR_LOG_INFO;
   }
   if (var_ctx_new(&cp, &ctx) != VAR_OK) {
-    fprintf(stderr, "var %s: %s\n", o->cmd, var_last_init_error());
+    fprintf(stderr, "var %s: %s\n", o->cmd, ESCAPED(var_last_init_error()));
     goto done;
   }
   st = load_model(ctx, o, &model);
   if (st != VAR_OK) {
-    fprintf(stderr, "var %s: %s\n", o->cmd, var_ctx_last_error(ctx));
+    fprintf(stderr, "var %s: %s\n", o->cmd, ESCAPED(var_ctx_last_error(ctx)));
     goto done;
   }
   var_model_get_info(model, &info);
@@ -535,7 +536,7 @@ static int run(options *o)
   running_ctx = NULL;
   if (show_bar) fprintf(stderr, "\n");
   if (st != VAR_OK) {
-    fprintf(stderr, "var %s: %s\n", o->cmd, var_ctx_last_error(ctx));
+    fprintf(stderr, "var %s: %s\n", o->cmd, ESCAPED(var_ctx_last_error(ctx)));
     rc = st == VAR_ERR_CANCELLED ? 130 : 1;
     goto done;
   }

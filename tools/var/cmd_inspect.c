@@ -1,5 +1,6 @@
 /* cmd_inspect.c — `var inspect FILE`: what a checkpoint holds and what model it implies. */
 #include "cli.h"
+#include "escape.h"
 #include "config.h"
 #include "var.h"
 
@@ -27,7 +28,7 @@ static int print_vqvae(var_checkpoint *ck, var_ctx *ctx)
   var_vqvae_config c;
   int i;
   if (var_vqvae_config_derive(ck, &c) != VAR_OK) {
-    printf("model: VQ-VAE (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
+    printf("model: VQ-VAE (configuration not derivable: %s)\n", ESCAPED(var_ctx_last_error(ctx)));
     return 1;
   }
   printf("model: VQ-VAE\n");
@@ -46,7 +47,7 @@ static int print_transformer(var_checkpoint *ck, var_ctx *ctx, const var_schedul
   var_tf_config c;
   int i;
   if (var_tf_config_derive(ck, sched, &c) != VAR_OK) {
-    printf("model: VAR transformer (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
+    printf("model: VAR transformer (configuration not derivable: %s)\n", ESCAPED(var_ctx_last_error(ctx)));
     return 1;
   }
   printf("model: VAR transformer\n");
@@ -93,15 +94,15 @@ int cmd_inspect(int argc, char **argv)
     return 2;
   }
   if (var_ctx_new(NULL, &ctx) != VAR_OK) {
-    fprintf(stderr, "var: %s\n", var_last_init_error());
+    fprintf(stderr, "var: %s\n", ESCAPED(var_last_init_error()));
     return 1;
   }
   if (var_checkpoint_open(ctx, path, &ck) != VAR_OK) {
-    fprintf(stderr, "var inspect: %s\n", var_ctx_last_error(ctx));
+    fprintf(stderr, "var inspect: %s\n", ESCAPED(var_ctx_last_error(ctx)));
     var_ctx_free(ctx);
     return 1;
   }
-  printf("file: %s\n", path);
+  printf("file: %s\n", ESCAPED(path));
   printf("format: %s\n", ck->format == VAR_CKPT_PTH ? "pytorch zip (.pth)" : "safetensors");
   printf("tensors: %d\nelements: %lld\n", ck->n, (long long)total_elements(ck));
   if (var_ckpt_find(ck, "encoder.conv_in.weight")) rc = print_vqvae(ck, ctx);
@@ -111,7 +112,7 @@ int cmd_inspect(int argc, char **argv)
     char buf[160];
     printf("\n%-56s %-24s %s\n", "name", "shape", "dtype");
     for (i = 0; i < ck->n; i++)
-      printf("%-56s %-24s %s\n", ck->tensors[i].name,
+      printf("%-56s %-24s %s\n", ESCAPED(ck->tensors[i].name),
              var_shape_str(ck->tensors[i].shape, ck->tensors[i].ndim, buf, sizeof buf),
              var_dtype_name(ck->tensors[i].dtype));
   }

@@ -39,6 +39,7 @@ static void usage(FILE *fp)
           "  edit IMAGE --mask MASK --class NAME redraw the masked area as a class\n"
           "  classes [TEXT]                      list the class names (or search them)\n"
           "  inspect FILE [--tensors]            print a checkpoint's derived configuration (and its tensors)\n"
+          "  verify FILE...                      check checkpoints end to end (CRCs, finite values)\n"
           "  version                             print the library version\n"
           "\n"
           "Models are read from --model-dir, else $VAR_MODEL_DIR, else ~/.local/share/libvar/models:\n"
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "outpaint")) return cmd_outpaint(argc - 1, argv + 1);
   if (!strcmp(argv[1], "edit")) return cmd_edit(argc - 1, argv + 1);
   if (!strcmp(argv[1], "classes")) return cmd_classes(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 1, argv + 1);
   if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
     printf("libvar %s\n", var_version());
     return 0;
