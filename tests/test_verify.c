@@ -4,10 +4,10 @@
  * var_verify_file_once remembers a file by identity, size and mtime. */
 #include "test_support.h"
 
-#include "ckpt.h"
+#include "io/ckpt.h"
 #include "ckpt_writer.h"
 #include "internal.h"
-#include "zip.h"
+#include "io/zip.h"
 
 #include <fcntl.h>
 #include <stdio.h>
