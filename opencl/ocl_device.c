@@ -167,7 +167,7 @@ static cl_int enumerate(dev_entry *out, int max, int *n)
 
 const char *var_backend_opencl_list(void)
 {
-  static char list[4096];
+  static VAR_THREAD_LOCAL char list[4096];
   dev_entry devs[MAX_DEVICES];
   int n = 0, i;
   size_t len = 0;

@@ -119,7 +119,8 @@ VAR_API const char *var_last_init_error(void);
 /* Name of the active backend ("cpu", "opencl: <device name>"). */
 VAR_API const char *var_ctx_backend_name(const var_ctx *ctx);
 /* Lists backends usable in this build and on this machine as a newline-separated
- * string, e.g. "cpu\nopencl:0 pthread-skylake-avx512 (Portable Computing Language)". */
+ * string, e.g. "cpu\nopencl:0 pthread-skylake-avx512 (Portable Computing Language)".
+ * The string is the calling thread's: valid until that thread calls again. */
 VAR_API const char *var_backends_available(void);
 
 VAR_API void var_ctx_set_progress(var_ctx *ctx, var_progress_fn fn, void *user);

@@ -51,7 +51,7 @@ void var_backend_destroy(var_backend *be)
 
 const char *var_backends_available(void)
 {
-  static char list[4096];
+  static VAR_THREAD_LOCAL char list[4096];
   size_t n;
   snprintf(list, sizeof list, "cpu");
 #ifdef VAR_HAVE_OPENCL

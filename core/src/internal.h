@@ -14,6 +14,19 @@ typedef struct var_backend var_backend;
 
 #define VAR_ERRMSG_SIZE 1024
 
+/* Per-thread storage for the messages and lists returned without a context
+ * (var_last_init_error, var_backends_available): threads that fail or ask at
+ * the same time each get their own. */
+#if defined(__GNUC__) || defined(__clang__)
+#define VAR_THREAD_LOCAL __thread
+#elif defined(_MSC_VER)
+#define VAR_THREAD_LOCAL __declspec(thread)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define VAR_THREAD_LOCAL _Thread_local
+#else
+#error "libvar needs thread-local storage"
+#endif
+
 struct var_ctx {
   char err[VAR_ERRMSG_SIZE];
   var_log_fn log;
