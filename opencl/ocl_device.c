@@ -133,9 +133,24 @@ typedef struct {
   char name[160], platform_name[160];
 } dev_entry;
 
+/* PoCL's first platform query is not thread-safe (two threads asking at once
+ * crashed in its initialisation): queries go one at a time. */
+static pthread_mutex_t enumerate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cl_int enumerate_locked(dev_entry *out, int max, int *n);
+
 /* Every device of every platform, in platform order.  0 on success, else the
  * OpenCL error of the platform query (no platform at all is an error). */
 static cl_int enumerate(dev_entry *out, int max, int *n)
+{
+  cl_int err;
+  pthread_mutex_lock(&enumerate_lock);
+  err = enumerate_locked(out, max, n);
+  pthread_mutex_unlock(&enumerate_lock);
+  return err;
+}
+
+static cl_int enumerate_locked(dev_entry *out, int max, int *n)
 {
   cl_platform_id plats[16];
   cl_uint np = 0, p;
