@@ -1,5 +1,6 @@
 #!/bin/sh
 # fuzz/run.sh [SECONDS] [libFuzzer options...] — fuzzes the checkpoint reader
+# (FUZZ_TARGET=fuzz_png: the `var` command's PNG reader, seeds in fuzz/corpus_png)
 # for SECONDS (default 60) with ASan + UBSan, at the lowest CPU priority.
 # fuzz/run.sh --coverage — line/branch coverage of the reader's files reached
 # by the corpus so far (a separate, uninstrumented-for-ASan build).
@@ -12,7 +13,7 @@
 # Exit status: libFuzzer's (non-zero when it found something).
 set -eu
 cd "$(dirname "$0")/.."
-features="-Dopencl=disabled -Dgimp=disabled -Dkrita=disabled -Dpng=disabled -Dtests=false"
+features="-Dopencl=disabled -Dgimp=disabled -Dkrita=disabled -Dpng=enabled -Dtests=false"
 
 if [ "${1:-}" = "--coverage" ]; then
   if [ ! -f build-fuzzcov/build.ninja ]; then
@@ -36,10 +37,15 @@ if [ ! -f build-fuzz/build.ninja ]; then
   # shellcheck disable=SC2086
   CC=clang meson setup build-fuzz -Dfuzzer=true -Db_sanitize=address,undefined -Db_lundef=false $features
 fi
-ninja -C build-fuzz fuzz/fuzz_checkpoint
-mkdir -p build-fuzz/corpus build-fuzz/artifacts
+ninja -C build-fuzz fuzz/fuzz_checkpoint fuzz/fuzz_png
+mkdir -p build-fuzz/corpus build-fuzz/corpus_png build-fuzz/artifacts
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+if [ "${FUZZ_TARGET:-fuzz_checkpoint}" = fuzz_png ]; then
+  exec nice -n 19 build-fuzz/fuzz/fuzz_png build-fuzz/corpus_png fuzz/corpus_png \
+    -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 "$@"
+fi
 exec nice -n 19 build-fuzz/fuzz/fuzz_checkpoint build-fuzz/corpus fuzz/corpus \
   -dict=fuzz/checkpoint.dict -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 "$@"

@@ -350,6 +350,33 @@ static void test_verify_once(void)
   free(d);
 }
 
+/* var_model_verify: the plug-ins' call after var_model_load_dir. */
+static void test_model_verify(void)
+{
+  char dir[600], path[700];
+  var_model *m = NULL;
+  size_t n;
+  uint8_t *d;
+  snprintf(dir, sizeof dir, "%s/models", tmp);
+  CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+  CU_ASSERT_FATAL(var_model_load_dir(ctx, DEMO_DIR, NULL, &m) == VAR_OK);
+  CU_ASSERT_EQUAL(var_model_verify(m), VAR_OK);
+  CU_ASSERT_EQUAL(var_model_verify(m), VAR_OK);   /* remembered */
+  var_model_free(m);
+  /* a poisoned VQ-VAE loads (loading reads what it needs) but does not verify */
+  snprintf(path, sizeof path, "%s/vae_demo.pth", dir);
+  poison(DEMO_DIR "/vae_demo.pth", "decoder.conv_in.bias", 1, path);
+  d = slurp(DEMO_DIR "/var_demo.pth", &n);
+  snprintf(path, sizeof path, "%s/var_demo.pth", dir);
+  spit(path, d, n);
+  free(d);
+  CU_ASSERT_FATAL(var_model_load_dir(ctx, dir, NULL, &m) == VAR_OK);
+  CU_ASSERT_EQUAL(var_model_verify(m), VAR_ERR_FORMAT);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "vae_demo.pth") && strstr(var_ctx_last_error(ctx), "decoder.conv_in.bias"));
+  var_model_free(m);
+  CU_ASSERT_EQUAL(var_model_verify(NULL), VAR_ERR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
   static const test_case tests[] = {
@@ -359,6 +386,7 @@ int main(void)
     { "NaN/Inf weights: verify names the tensor, encode/decode fail", test_poisoned_weights },
     { "overlapping zip entries refused", test_overlapping_entries },
     { "var_verify_file_once remembers by identity, size and mtime", test_verify_once },
+    { "var_model_verify: a loaded model's files", test_model_verify },
     { "teardown", test_teardown },
     { NULL, NULL },
   };

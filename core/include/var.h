@@ -301,6 +301,11 @@ VAR_API var_status var_model_load(var_ctx *ctx, const char *vae_path, const char
  * the folder to put them in. */
 VAR_API var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, var_model **out);
 VAR_API void var_model_free(var_model *model);
+/* var_verify_file_once on both files the model was loaded from: for plug-ins,
+ * after var_model_load_dir and before the first use (a damaged or poisoned
+ * file then fails here, with the file and tensor named, instead of giving a
+ * wrong image).  Cheap after the first time in a process. */
+VAR_API var_status var_model_verify(var_model *model);
 VAR_API var_vqvae *var_model_vqvae(var_model *model);
 VAR_API var_transformer *var_model_transformer(var_model *model);
 /* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models). Static storage,

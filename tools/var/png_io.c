@@ -13,23 +13,15 @@
 #include <png.h>
 #include <setjmp.h>
 
-int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
+int png_read_rgba_fp(FILE *fp, const char *path, var_image *img, char *err, size_t err_size)
 {
   png_image pi;
-  FILE *fp;
   size_t bytes;
   memset(img, 0, sizeof *img);
-  /* open it ourselves first: libpng's messages do not say why a file is missing */
-  fp = fopen(path, "rb");
-  if (!fp) {
-    snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
-    return -1;
-  }
   memset(&pi, 0, sizeof pi);
   pi.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_stdio(&pi, fp)) {
     snprintf(err, err_size, "%s is not a readable PNG file (%s)", path, pi.message);
-    fclose(fp);
     return -1;
   }
   if (pi.width < 1 || pi.height < 1 || pi.width > VAR_MAX_IMAGE_SIDE || pi.height > VAR_MAX_IMAGE_SIDE ||
@@ -37,16 +29,14 @@ int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
     snprintf(err, err_size, "%s is %ux%u pixels: libvar handles at most %d pixels a side and %d pixels in all", path,
              (unsigned)pi.width, (unsigned)pi.height, VAR_MAX_IMAGE_SIDE, VAR_MAX_IMAGE_PIXELS);
     png_image_free(&pi);
-    fclose(fp);
     return -1;
   }
   pi.format = PNG_FORMAT_RGBA;
   bytes = PNG_IMAGE_SIZE(pi);
   img->data = malloc(bytes);
   if (!img->data) {
-    snprintf(err, err_size, "out of memory reading %s", path);
+    snprintf(err, err_size, "out of memory reading %s (%zu bytes)", path, bytes);
     png_image_free(&pi);
-    fclose(fp);
     return -1;
   }
   if (!png_image_finish_read(&pi, NULL, img->data, 0, NULL)) {
@@ -54,14 +44,28 @@ int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
     free(img->data);
     img->data = NULL;
     png_image_free(&pi);
-    fclose(fp);
     return -1;
   }
-  fclose(fp);
   img->width = (int)pi.width;
   img->height = (int)pi.height;
   img->stride = 4 * img->width;
   return 0;
+}
+
+int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
+{
+  FILE *fp;
+  int rc;
+  memset(img, 0, sizeof *img);
+  /* open it ourselves first: libpng's messages do not say why a file is missing */
+  fp = fopen(path, "rb");
+  if (!fp) {
+    snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+    return -1;
+  }
+  rc = png_read_rgba_fp(fp, path, img, err, err_size);
+  fclose(fp);
+  return rc;
 }
 
 /* The PNG into fp; -1 with a message naming path on any libpng error. */
@@ -132,6 +136,12 @@ int png_write_rgba(const char *path, const var_image *img, const char *parameter
 
 #else /* !VAR_HAVE_PNG */
 
+int png_read_rgba_fp(FILE *fp, const char *path, var_image *img, char *err, size_t err_size)
+{
+  (void)fp;
+  return png_read_rgba(path, img, err, err_size);
+}
+
 int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size)
 {
   memset(img, 0, sizeof *img);
@@ -160,29 +170,35 @@ int png_write_rgba(const char *path, const var_image *img, const char *parameter
 
 #endif
 
-int png_read_mask(const char *path, var_mask *mask, uint8_t **data, char *err, size_t err_size)
+int png_mask_from_rgba(const var_image *img, var_mask *mask, uint8_t **data, char *err, size_t err_size)
 {
-  var_image img;
-  size_t i, n;
-  *data = NULL;
+  size_t i, n = (size_t)img->width * (size_t)img->height;
   memset(mask, 0, sizeof *mask);
-  if (png_read_rgba(path, &img, err, err_size) != 0) return -1;
-  n = (size_t)img.width * (size_t)img.height;
-  *data = malloc(n);
+  *data = malloc(n ? n : 1);
   if (!*data) {
-    free(img.data);
-    snprintf(err, err_size, "out of memory reading %s", path);
+    snprintf(err, err_size, "out of memory making a %dx%d mask", img->width, img->height);
     return -1;
   }
   for (i = 0; i < n; i++) {
-    const uint8_t *p = img.data + 4 * i;
+    const uint8_t *p = img->data + 4 * i;
     unsigned luma = (299u * p[0] + 587u * p[1] + 114u * p[2] + 500u) / 1000u;
     (*data)[i] = (uint8_t)((luma * p[3] + 127u) / 255u);
   }
-  free(img.data);
-  mask->width = img.width;
-  mask->height = img.height;
-  mask->stride = img.width;
+  mask->width = img->width;
+  mask->height = img->height;
+  mask->stride = img->width;
   mask->data = *data;
   return 0;
+}
+
+int png_read_mask(const char *path, var_mask *mask, uint8_t **data, char *err, size_t err_size)
+{
+  var_image img;
+  int rc;
+  *data = NULL;
+  memset(mask, 0, sizeof *mask);
+  if (png_read_rgba(path, &img, err, err_size) != 0) return -1;
+  rc = png_mask_from_rgba(&img, mask, data, err, err_size);
+  free(img.data);
+  return rc;
 }

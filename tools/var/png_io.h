@@ -5,16 +5,21 @@
 #include "var.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Reads any PNG as RGBA8 (16-bit, grey, palette and transparency are converted).
  * On success img->data is malloc'ed (free it).  On failure returns -1 with a
  * message in err ("cannot open ...", "... is not a PNG file", ...). */
 int png_read_rgba(const char *path, var_image *img, char *err, size_t err_size);
+/* The same from an open stream (path names it in messages): the fuzzer's entry. */
+int png_read_rgba_fp(FILE *fp, const char *path, var_image *img, char *err, size_t err_size);
 
 /* Reads a mask: white = regenerate, black = keep; grey and alpha scale it
  * (value = luminance x alpha / 255), so both a black-and-white mask and white
  * strokes painted on a transparent layer work.  *data is malloc'ed, w x h bytes. */
 int png_read_mask(const char *path, var_mask *mask, uint8_t **data, char *err, size_t err_size);
+/* The mask of an RGBA image read already (as png_read_mask computes it). */
+int png_mask_from_rgba(const var_image *img, var_mask *mask, uint8_t **data, char *err, size_t err_size);
 
 /* Writes RGBA8 with tEXt chunks Software = "libvar <version>" and, when given,
  * "parameters" = the description (the key other image generators use).  The

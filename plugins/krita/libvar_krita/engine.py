@@ -94,7 +94,11 @@ class Engine:
         self.raise_if_cancelled()
         if on_stage:
             on_stage("loading the model…")
-        self._model = libvar.Model.load_dir(self._ctx, folder, name or None)
+        model = libvar.Model.load_dir(self._ctx, folder, name or None)
+        if on_stage:
+            on_stage("checking the model files…")
+        model.verify()   # a damaged or poisoned file fails here, once per file version per process
+        self._model = model
         self._key = key
         return self._model
 

@@ -276,6 +276,7 @@ PROTOTYPES = {
     "var_model_load": (_st, [_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(VarSchedule), _pp]),
     "var_model_load_dir": (_st, [_p, ctypes.c_char_p, ctypes.c_char_p, _pp]),
     "var_model_free": (None, [_p]),
+    "var_model_verify": (_st, [_p]),
     "var_model_vqvae": (_p, [_p]),
     "var_model_transformer": (_p, [_p]),
     "var_default_model_dir": (ctypes.c_char_p, []),
@@ -714,6 +715,11 @@ class Model(_Owned):
         _check(lib().var_model_load_dir(ctx.handle, _b(directory), _b(name) if name else None,
                                         ctypes.byref(handle)), ctx.handle)
         return cls(ctx, handle, os.path.join(directory or "", name or ""))
+
+    def verify(self) -> None:
+        """Reads both model files end to end once per process (var_model_verify: CRCs,
+        finite values); raises VarError naming the damaged file and tensor."""
+        _check(lib().var_model_verify(self.handle), self.ctx.handle)
 
     def info(self) -> VarModelInfo:
         """Name, native size, token cell, number of classes and schedule (var_model_get_info)."""
