@@ -107,27 +107,6 @@ static int run_var_limited(const char *args, int resource, rlim_t limit, double 
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The whole file, malloc'ed (NULL if unreadable). */
-static uint8_t *slurp(const char *path, size_t *n)
-{
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf;
-  long size;
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)size + 1);
-  if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  if (buf) *n = (size_t)size;
-  return buf;
-}
-
 static int file_is(const char *path, const void *want, size_t n)
 {
   size_t got;

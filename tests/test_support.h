@@ -4,7 +4,9 @@
 #define VAR_TEST_SUPPORT_H
 
 #include <CUnit/Basic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "golden.h"
 
@@ -27,6 +29,27 @@ static inline void assert_golden_stage(const char *set, const char *stages, int 
   CU_ASSERT_EQUAL(r.failed, 0);
   CU_ASSERT_EQUAL(r.not_implemented, 0);
   CU_ASSERT(r.passed >= min_pass);
+}
+
+/* A whole file, malloc'ed, its size in *n; NULL (and *n = 0) if unreadable. */
+static inline uint8_t *slurp(const char *path, size_t *n)
+{
+  FILE *f = fopen(path, "rb");
+  uint8_t *buf = NULL;
+  long size;
+  *n = 0;
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+    buf = malloc((size_t)size + 1);
+    if (buf && fread(buf, 1, (size_t)size, f) == (size_t)size) {
+      *n = (size_t)size;
+    } else {
+      free(buf);
+      buf = NULL;
+    }
+  }
+  fclose(f);
+  return buf;
 }
 
 typedef struct test_case {

@@ -21,27 +21,6 @@
 static char tmp[256];
 static var_ctx *ctx;
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf;
-  long size;
-  *n = 0;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)size + 1);
-  if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-    free(buf);
-    buf = NULL;
-  } else {
-    *n = (size_t)size;
-  }
-  fclose(f);
-  return buf;
-}
-
 static void spit(const char *path, const uint8_t *p, size_t n)
 {
   FILE *f = fopen(path, "wb");
