@@ -21,7 +21,7 @@ static var_status cpu_alloc(var_backend *be, size_t bytes, var_dbuf **out)
   var_dbuf *b = calloc(1, sizeof *b);
   var_status s;
   *out = NULL;
-  if (!b) return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "out of memory");
+  if (!b) return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes", sizeof *b);
   s = var_alloc(be->ctx, bytes, &b->host);
   if (s != VAR_OK) {
     free(b);
@@ -39,7 +39,7 @@ static var_status cpu_wrap_const(var_backend *be, const void *host, size_t bytes
 {
   var_dbuf *b = calloc(1, sizeof *b);
   *out = NULL;
-  if (!b) return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "out of memory");
+  if (!b) return var_fail(be->ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes", sizeof *b);
   b->host = (void *)host;   /* never written through: ops take weights as inputs only */
   b->bytes = bytes;
   b->owned = 0;
@@ -177,11 +177,11 @@ var_status var_backend_cpu_new(var_ctx *ctx, var_backend **out)
 {
   var_backend *be = calloc(1, sizeof *be);
   *out = NULL;
-  if (!be) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
+  if (!be) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes", sizeof *be);
   be->impl = calloc(1, sizeof(cpu_state));
   if (!be->impl) {
     free(be);
-    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes", sizeof(cpu_state));
   }
   pthread_mutex_init(&((cpu_state *)be->impl)->mu, NULL);
   var_cpu_tuning_read(&((cpu_state *)be->impl)->tune);

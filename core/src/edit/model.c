@@ -127,7 +127,8 @@ var_status var_model_load(var_ctx *ctx, const char *vae_path, const char *transf
   m->vae_path = dup_string(vae_path);
   m->tf_path = dup_string(transformer_path);
   if (!m->vae_path || !m->tf_path) {
-    st = var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
+    st = var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory copying the paths (%zu bytes)",
+                  strlen(vae_path) + strlen(transformer_path) + 2);
     goto fail;
   }
   file_stem(transformer_path, m->name, sizeof m->name);

@@ -62,7 +62,8 @@ var_status var_model_read_class_names(var_model *m)
   m->class_names = calloc((size_t)m->num_classes, sizeof *m->class_names);
   if (!m->class_names) {
     fclose(fp);
-    return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
+    return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s (%zu bytes)", path,
+                    (size_t)m->num_classes * sizeof *m->class_names);
   }
   for (;;) {
     /* one line by getc: exact about over-long lines and NUL bytes (skipped whole) */
@@ -85,7 +86,8 @@ var_status var_model_read_class_names(var_model *m)
         if (*label && printable_utf8(label)) {
           if (!(m->class_names[idx] = malloc(strlen(label) + 1))) {
             fclose(fp);
-            return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
+            return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s (%zu bytes)", path,
+                            strlen(label) + 1);
           }
           strcpy(m->class_names[idx], label);
           m->n_class_names++;

@@ -97,7 +97,7 @@ static var_status parse_string(parser *ps, char **out, size_t *out_len)
 {
   size_t cap = 16, n = 0;
   char *s = malloc(cap);
-  if (!s) return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON");
+  if (!s) return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON (%zu bytes)", cap);
   ps->p++; /* opening quote */
   while (ps->p < ps->end && *ps->p != '"') {
     unsigned long cp;
@@ -147,7 +147,10 @@ static var_status parse_string(parser *ps, char **out, size_t *out_len)
       char *ns;
       while (n + (size_t)nb + 1 > cap) cap *= 2;
       ns = realloc(s, cap);
-      if (!ns) { free(s); return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON"); }
+      if (!ns) {
+        free(s);
+        return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON (a string of %zu bytes)", cap);
+      }
       s = ns;
     }
     memcpy(s + n, buf, (size_t)nb);
@@ -170,11 +173,13 @@ static var_status add_member(parser *ps, var_json *v, int *cap)
     var_json *ni;
     if (nc > 100000000) return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "JSON container too large");
     ni = realloc(v->items, (size_t)nc * sizeof *ni);
-    if (!ni) return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON");
+    if (!ni)
+      return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON (%zu bytes)", (size_t)nc * sizeof *ni);
     v->items = ni;
     if (v->kind == VAR_JSON_OBJECT) {
       char **nk = realloc(v->keys, (size_t)nc * sizeof *nk);
-      if (!nk) return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON");
+      if (!nk)
+        return var_fail(ps->ctx, VAR_ERR_NO_MEMORY, "out of memory parsing JSON (%zu bytes)", (size_t)nc * sizeof *nk);
       v->keys = nk;
     }
     *cap = nc;

@@ -56,9 +56,10 @@ static var_status bad(machine *m, const char *what)
   return var_fail(m->ctx, VAR_ERR_FORMAT, "malformed checkpoint pickle: %s (at byte %ld)", what, at(m));
 }
 
-static var_status oom(machine *m)
+/* bytes: what was asked for (a grown array: its elements needed, at the least) */
+static var_status oom(machine *m, size_t bytes)
 {
-  return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading the checkpoint pickle");
+  return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading the checkpoint pickle (%zu bytes)", bytes);
 }
 
 /* Copies s into buf with anything unprintable replaced, for messages. */
@@ -96,7 +97,7 @@ static var_status make(machine *m, vkind kind, value **out)
                     VAR_PICKLE_MAX_VALUES, at(m));
   if (!m->chunks || m->chunks->used == CHUNK_VALUES) {
     chunk *c = malloc(sizeof *c);
-    if (!c) return oom(m);
+    if (!c) return oom(m, sizeof *c);
     c->next = m->chunks;
     c->used = 0;
     m->chunks = c;
@@ -114,7 +115,8 @@ static var_status push(machine *m, value *v)
   if (m->sp >= VAR_PICKLE_MAX_STACK)
     return var_fail(m->ctx, VAR_ERR_UNSUPPORTED, "checkpoint pickle stack grows deeper than %u (at byte %ld); a state "
                     "dict never does that", VAR_PICKLE_MAX_STACK, at(m));
-  if (!grow((void **)&m->stack, &m->cap_stack, m->sp + 1, sizeof *m->stack)) return oom(m);
+  if (!grow((void **)&m->stack, &m->cap_stack, m->sp + 1, sizeof *m->stack))
+    return oom(m, (m->sp + 1) * sizeof *m->stack);
   m->stack[m->sp++] = v;
   return VAR_OK;
 }
@@ -156,7 +158,8 @@ static var_status append_items(machine *m, value *seq, value *const *items, size
     return var_fail(m->ctx, VAR_ERR_UNSUPPORTED, "checkpoint pickle fills containers with more than %u items (at byte "
                     "%ld); a state dict never does that", VAR_PICKLE_MAX_ITEMS, at(m));
   m->n_items += n;
-  if (!grow((void **)&seq->items, &seq->cap, seq->n + n, sizeof *seq->items)) return oom(m);
+  if (!grow((void **)&seq->items, &seq->cap, seq->n + n, sizeof *seq->items))
+    return oom(m, (seq->n + n) * sizeof *seq->items);
   memcpy(seq->items + seq->n, items, n * sizeof *items);
   seq->n += n;
   return VAR_OK;
@@ -178,7 +181,7 @@ static var_status push_string(machine *m, uint64_t len)
   var_status st;
   if (!need(m, len)) return bad(m, "string runs past the end");
   if ((st = make(m, V_STR, &v)) != VAR_OK) return st;
-  if (!(v->s = malloc((size_t)len + 1))) return oom(m);
+  if (!(v->s = malloc((size_t)len + 1))) return oom(m, (size_t)len + 1);
   memcpy(v->s, m->p, (size_t)len);
   v->s[len] = '\0';
   v->slen = (size_t)len;
@@ -270,7 +273,8 @@ static var_status rebuild_tensor(machine *m, const value *args)
     return st;
   if (nd_shape != nd_stride) return bad(m, "tensor size and stride differ in length");
   if ((st = make(m, V_TENSOR, &r)) != VAR_OK) return st;
-  if (!(r->dims = malloc(sizeof(int64_t) * (size_t)(2 * nd_shape + 1)))) return oom(m);
+  if (!(r->dims = malloc(sizeof(int64_t) * (size_t)(2 * nd_shape + 1))))
+    return oom(m, sizeof(int64_t) * (size_t)(2 * nd_shape + 1));
   memcpy(r->dims, shape, sizeof(int64_t) * (size_t)nd_shape);
   memcpy(r->dims + nd_shape, stride, sizeof(int64_t) * (size_t)nd_shape);
   r->ndim = nd_shape;
@@ -329,7 +333,8 @@ static var_status memo_put(machine *m, uint64_t idx)
   if (idx >= VAR_PICKLE_MAX_VALUES) return bad(m, "memo index out of range");
   if (idx >= m->memo_cap) {
     size_t old = m->memo_cap;
-    if (!grow((void **)&m->memo, &m->memo_cap, (size_t)idx + 1, sizeof *m->memo)) return oom(m);
+    if (!grow((void **)&m->memo, &m->memo_cap, (size_t)idx + 1, sizeof *m->memo))
+      return oom(m, ((size_t)idx + 1) * sizeof *m->memo);
     memset(m->memo + old, 0, (m->memo_cap - old) * sizeof *m->memo);
   }
   if (!m->memo[idx]) m->memo_count++;
@@ -672,7 +677,9 @@ static var_status export_dict(var_ctx *ctx, const value *dict, var_pkl_state_dic
   char buf[256];
   if (dict->n / 2 > (size_t)INT32_MAX) return var_fail(ctx, VAR_ERR_UNSUPPORTED, "state dict has too many entries");
   out->tensors = calloc(dict->n / 2 + 1, sizeof *out->tensors);
-  if (!out->tensors) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
+  if (!out->tensors)
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes for the tensor list",
+                    (dict->n / 2 + 1) * sizeof *out->tensors);
   for (i = 0; i + 1 < dict->n; i += 2) {
     const value *k = dict->items[i], *t = dict->items[i + 1];
     var_pkl_tensor *o = &out->tensors[out->n];
@@ -687,7 +694,9 @@ static var_status export_dict(var_ctx *ctx, const value *dict, var_pkl_state_dic
     o->name = dupstr(k->s);
     o->storage_key = dupstr(t->items[0]->s);
     out->n++;
-    if (!o->name || !o->storage_key) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
+    if (!o->name || !o->storage_key)
+      return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory copying the %zu-byte name \"%s\"", strlen(k->s) + 1,
+                      printable(k->s, buf, sizeof buf));
     o->dtype = t->dtype;
     o->storage_numel = t->items[0]->i;
     o->offset = t->i;

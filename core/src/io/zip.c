@@ -96,7 +96,9 @@ static var_status index_names(var_ctx *ctx, var_zip *z)
 {
   int i, dup;
   z->by_name = malloc(sizeof *z->by_name * (size_t)(z->n_entries ? z->n_entries : 1));
-  if (!z->by_name) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory indexing the zip directory");
+  if (!z->by_name)
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes to index the zip directory",
+                    sizeof *z->by_name * (size_t)(z->n_entries ? z->n_entries : 1));
   for (i = 0; i < z->n_entries; i++) {
     z->by_name[i].name = z->entries[i].name;
     z->by_name[i].index = i;
@@ -185,7 +187,8 @@ static var_status read_entry(var_ctx *ctx, const uint8_t *d, uint64_t size, uint
   if (memchr(d + p + CDIR_SIZE, 0, name_len))
     return var_fail(ctx, VAR_ERR_FORMAT, "corrupt zip: entry %d has a NUL byte in its name", i);
   e->name = malloc(name_len + 1u);
-  if (!e->name) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory reading the zip directory");
+  if (!e->name)
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %u bytes for a zip entry name", name_len + 1u);
   memcpy(e->name, d + p + CDIR_SIZE, name_len);
   e->name[name_len] = '\0';
   /* ZIP64 extra field: the 64-bit values of the fields that read 0xFFFFFFFF, in this order. */
@@ -247,7 +250,9 @@ static var_status check_overlaps(var_ctx *ctx, const var_zip *z, uint64_t cd_off
   const var_zip_entry **order = malloc((size_t)(z->n_entries ? z->n_entries : 1) * sizeof *order);
   var_status st = VAR_OK;
   int i;
-  if (!order) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory reading the zip directory");
+  if (!order)
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes to order the zip entries",
+                    (size_t)(z->n_entries ? z->n_entries : 1) * sizeof *order);
   for (i = 0; i < z->n_entries; i++) order[i] = &z->entries[i];
   qsort(order, (size_t)z->n_entries, sizeof *order, span_start_cmp);
   for (i = 0; i < z->n_entries && st == VAR_OK; i++) {
@@ -271,7 +276,9 @@ var_status var_zip_open(var_ctx *ctx, const uint8_t *d, uint64_t size, var_zip *
   memset(out, 0, sizeof *out);
   if ((st = find_directory(ctx, d, size, &cd_off, &cd_size, &n_total)) != VAR_OK) return st;
   out->entries = calloc(n_total ? (size_t)n_total : 1, sizeof *out->entries);
-  if (!out->entries) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory reading the zip directory");
+  if (!out->entries)
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory allocating %zu bytes for the zip directory",
+                    (size_t)(n_total ? n_total : 1) * sizeof *out->entries);
   pos = cd_off;
   for (i = 0; st == VAR_OK && (uint64_t)i < n_total; i++) {
     st = read_entry(ctx, d, size, cd_off + cd_size, &pos, i, &out->entries[i]);
