@@ -615,9 +615,17 @@ static void test_cli_outputs_checked_first(void)
   CU_ASSERT(strstr(out, "v-2.png: it exists and is not a regular file") != NULL);
   snprintf(args, sizeof args, "%s/v-1.png", dir);
   CU_ASSERT(access(args, F_OK) != 0);   /* nothing written */
+  snprintf(args, sizeof args, "%s/locked.png", dir);
+  write_file(args, "keep", 4);
+  CU_ASSERT_FATAL(chmod(args, 0444) == 0);
+  snprintf(args, sizeof args, "generate --model-dir %s/none --out %s/locked.png", dir, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "locked.png: it exists and is read-only") != NULL);
+  snprintf(args, sizeof args, "%s/locked.png", dir);
+  CU_ASSERT(file_is(args, "keep", 4));
   CU_ASSERT_EQUAL(run_var("generate --out /dev/null", out, sizeof out), 1);
   CU_ASSERT(strstr(out, "not a regular file") != NULL);
-  CU_ASSERT_EQUAL(count_entries(dir), 5);   /* in, mask, hard, soft, v-2 */
+  CU_ASSERT_EQUAL(count_entries(dir), 6);   /* in, mask, hard, soft, v-2, locked */
   free(in_bytes);
   free(mask_bytes);
   free(im.data);

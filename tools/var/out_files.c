@@ -72,6 +72,12 @@ int out_check(const char *path, const char *const *inputs, int n_inputs, char *e
     snprintf(err, err_size, "cannot write %s: it exists and is not a regular file", path);
     return -1;
   }
+  /* the rename would replace a file that writing to it directly could not:
+   * one nobody may write is kept (checked on the mode bits, so root too) */
+  if (exists && !(os.st_mode & 0222)) {
+    snprintf(err, err_size, "cannot write %s: it exists and is read-only", path);
+    return -1;
+  }
   for (i = 0; i < n_inputs; i++) {
     struct stat is;
     int same;
