@@ -16,8 +16,10 @@ import ctypes
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -240,6 +242,32 @@ class TinyModelTest(unittest.TestCase):
         self.assertEqual((info.depth, info.num_classes, info.image_size), (2, 10, SIZE))
         self.assertEqual(info.schedule.patch_nums, [1, 2, 3, 4])
         self.assertEqual(self.model.vqvae_info().vocab_size, 64)
+
+    def test_verify(self):
+        # var_model_verify: both files read end to end (CRCs, finite values), once per process
+        self.model.verify()
+        self.model.verify()
+
+    def test_verify_damaged(self):
+        # one flipped bit in the transformer's tensor data: it still loads, but does not verify
+        with tempfile.TemporaryDirectory() as d:
+            for f in os.listdir(TINY):
+                if f.endswith(".pth"):
+                    shutil.copy(os.path.join(TINY, f), d)
+            path = os.path.join(d, "var_d2.pth")
+            with open(path, "rb") as fp:
+                data = bytearray(fp.read())
+            data[len(data) // 2] ^= 0x20
+            with open(path, "wb") as fp:
+                fp.write(data)
+            model = L.Model.load_dir(self.ctx, d)
+            try:
+                with self.assertRaises(L.VarError) as cm:
+                    model.verify()
+                self.assertIn("var_d2.pth", str(cm.exception))
+                self.assertIn("CRC-32", str(cm.exception))
+            finally:
+                model.close()
 
     def test_model_class_names(self):
         # the tiny golden model has 10 unnamed classes; the shipped demo model names its six in classes.txt

@@ -257,6 +257,8 @@ PROTOTYPES = {
     "var_checkpoint_n_tensors": (ctypes.c_int, [_p]),
     "var_checkpoint_tensor": (_st, [_p, ctypes.c_int, ctypes.POINTER(VarTensorInfo)]),
     "var_dtype_name": (ctypes.c_char_p, [c_enum]),
+    "var_verify_file": (_st, [_p, ctypes.c_char_p]),
+    "var_verify_file_once": (_st, [_p, ctypes.c_char_p]),
     "var_schedule_for_image_size": (_st, [ctypes.c_int, ctypes.POINTER(VarSchedule)]),
     "var_schedule_parse": (_st, [ctypes.c_char_p, ctypes.POINTER(VarSchedule)]),
     "var_schedule_tokens": (ctypes.c_int, [ctypes.POINTER(VarSchedule)]),
