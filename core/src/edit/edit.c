@@ -492,18 +492,12 @@ var_status var_outpaint(var_model *model, const var_image *image, int left, int 
                   "nothing to out-paint: all margins are 0 and the image has no transparent pixels");
     goto done;
   }
-  {
-    /* with no visible pixel there is nothing to continue: the result would be
-     * made from nothing (the margins count as known only when the image has some) */
-    int64_t visible = 0;
-    for (y = 0; y < image->height && !visible; y++)
-      for (x = 0; x < image->width && !visible; x++) visible = image->data[(size_t)y * image->stride + 4 * x + 3] != 0;
-    if (!visible) {
-      st = var_fail(ctx, VAR_ERR_INVALID_ARGUMENT,
-                    "nothing to out-paint from: every pixel of the %dx%d image is transparent", image->width,
-                    image->height);
-      goto done;
-    }
+  if (n_unknown == CW * CH) {
+    /* no margins and every pixel transparent: a fill would be made from nothing */
+    st = var_fail(ctx, VAR_ERR_INVALID_ARGUMENT,
+                  "nothing to out-paint from: every pixel of the %dx%d image is transparent", image->width,
+                  image->height);
+    goto done;
   }
   known_box(unknown0, (int)CW, (int)CH, &known);
   D = var_outpaint_window_size((int)CW, (int)CH, known.w, known.h, S);
