@@ -43,7 +43,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 if [ "${FUZZ_TARGET:-fuzz_checkpoint}" = fuzz_png ]; then
   exec nice -n 19 build-fuzz/fuzz/fuzz_png build-fuzz/corpus_png fuzz/corpus_png \
-    -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+    -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 "$@"
 fi
 exec nice -n 19 build-fuzz/fuzz/fuzz_checkpoint build-fuzz/corpus fuzz/corpus \
