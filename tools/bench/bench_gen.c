@@ -1,6 +1,6 @@
 /* bench_gen.c — `var-bench gen`: one 256-px class-conditional generation
  * (B = 1 with classifier-free guidance), split into transformer and decode
- * time, against the multiply-accumulate counts of var-spec §8 and this
+ * time, against the multiply-accumulate counts of docs/algorithm.md §8 and this
  * machine's measured SGEMM rate.  Without --var/--vae it writes checkpoints of
  * the released shapes with random weights to a temporary folder first. */
 #include "bench.h"
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* var-spec §8, B = 1 with CFG at 256 px: the d16 transformer (AdaLN recomputed per
+/* docs/algorithm.md §8, B = 1 with CFG at 256 px: the d16 transformer (AdaLN recomputed per
  * scale as upstream does) and the VQ-VAE decoder of the released shape */
 #define SPEC_D16_MACS 300.4e9
 #define SPEC_DECODE_MACS 196.9e9
@@ -290,14 +290,14 @@ int bench_gen_main(int argc, char **argv)
     }
   }
   ctx->backend->ops->memory(ctx->backend, NULL, &peak_be);
-  printf("\ntransformer: %.2f G MAC executed (var-spec §8 counts %.1f G MAC for d16 with AdaLN recomputed at every\n"
+  printf("\ntransformer: %.2f G MAC executed (docs/algorithm.md §8 counts %.1f G MAC for d16 with AdaLN recomputed at every\n"
          "  scale; we compute it once per call); warm %.3f s = %.1f GFLOP/s = %.2fx the FLOP floor at %.1f GFLOP/s\n"
          "  (%.2fx in CPU time)\n",
          macs / 1e9, SPEC_D16_MACS / 1e9, best_tf, 2 * macs / best_tf / 1e9, best_ratio, best_rate, best_cpu_ratio);
   if (tf->cfg.depth == 16 && tf->cfg.n_tokens == 680)
-    printf("  against var-spec's %.1f G MAC: %.1f GFLOP/s\n", SPEC_D16_MACS / 1e9, 2 * SPEC_D16_MACS / best_tf / 1e9);
+    printf("  against the %.1f G MAC of docs/algorithm.md §8: %.1f GFLOP/s\n", SPEC_D16_MACS / 1e9, 2 * SPEC_D16_MACS / best_tf / 1e9);
   if (!o.tf_only)
-    printf("decode: %.3f s warm (%.1f GFLOP/s against var-spec's %.1f G MAC for the released VQ-VAE at 256 px)\n",
+    printf("decode: %.3f s warm (%.1f GFLOP/s against the %.1f G MAC of docs/algorithm.md §8 for the released VQ-VAE at 256 px)\n",
            best_dec, 2 * SPEC_DECODE_MACS / best_dec / 1e9, SPEC_DECODE_MACS / 1e9);
   printf(
       "memory: peak RSS %.0f MiB = checkpoint files %.0f MiB (mapped) + %.0f MiB; backend allocations peak %.0f MiB\n",

@@ -1,7 +1,7 @@
 /* bench_vae.c — `var-bench vae`: VQ-VAE encode (image -> tokens of all scales)
  * and decode (tokens -> image) of one 256-px image with the released
  * configuration (ch 160, ch_mult 1,1,2,2,4, Cv 32, V 4096), against the
- * multiply-accumulate counts of var-spec §8 and this machine's measured SGEMM
+ * multiply-accumulate counts of docs/algorithm.md §8 and this machine's measured SGEMM
  * rate.  Without --vae it writes a checkpoint of the released shapes with random
  * weights to a temporary folder first.  The PyTorch side of the comparison is
  * tools/bench/bench_vae_torch.py, which runs this mode on the same file. */
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* var-spec §8, one image: encode 107.7 G MAC (convolutions, attention, VQ
+/* docs/algorithm.md §8, one image: encode 107.7 G MAC (convolutions, attention, VQ
  * distances, phi), decode 196.9 G MAC (post_quant_conv + decoder); 512 px: 433.3 / 791.5 */
 #define SPEC_ENCODE_MACS_256 107.7e9
 #define SPEC_DECODE_MACS_256 196.9e9
@@ -352,12 +352,12 @@ int bench_vae_main(int argc, char **argv)
            "  (%.1f GFLOP per CPU-second)\n",
            floor_rate, floor_cpu);
     if (!o.decode_only)
-      printf("encode: cold %.3f s, warm %.3f s (encoder %.3f s, quantiser %.3f s) = %.1f GFLOP/s against var-spec's\n"
-             "  %.1f G MAC = %.2fx the FLOP floor (%.3f s)\n",
+      printf("encode: cold %.3f s, warm %.3f s (encoder %.3f s, quantiser %.3f s) = %.1f GFLOP/s against the\n"
+             "  %.1f G MAC of docs/algorithm.md §8 = %.2fx the FLOP floor (%.3f s)\n",
              cold.enc, best.enc, best.enc_f, best.enc_q, 2 * enc_macs / best.enc / 1e9, enc_macs / 1e9,
              best.enc / enc_floor, enc_floor);
-    printf("decode: cold %.3f s, warm %.3f s (f_hat %.3f s, decoder %.3f s) = %.1f GFLOP/s against var-spec's\n"
-           "  %.1f G MAC = %.2fx the FLOP floor (%.3f s); in CPU time %.2fx\n",
+    printf("decode: cold %.3f s, warm %.3f s (f_hat %.3f s, decoder %.3f s) = %.1f GFLOP/s against the\n"
+           "  %.1f G MAC of docs/algorithm.md §8 = %.2fx the FLOP floor (%.3f s); in CPU time %.2fx\n",
            cold.dec, best.dec, best.dec_f, best.dec_img, 2 * dec_macs / best.dec / 1e9, dec_macs / 1e9,
            best.dec / dec_floor, dec_floor, dec_cpu_ratio);
     printf("memory: peak RSS %.0f MiB (getrusage maxrss %.0f MiB) = checkpoint file %.0f MiB (mapped) + %.0f MiB;\n"
