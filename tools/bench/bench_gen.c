@@ -45,7 +45,14 @@ static void usage(FILE *fp)
 
 static int parse(int argc, char **argv, gen_opts *o)
 {
-  int i;
+  const bench_opt opts[] = {
+    { "--tf-only", BENCH_FLAG, &o->tf_only }, { "--keep", BENCH_FLAG, &o->keep },
+    { "--var", BENCH_STR, &o->var_path }, { "--vae", BENCH_STR, &o->vae_path }, { "--dir", BENCH_STR, &o->dir },
+    { "--depth", BENCH_INT, &o->depth }, { "--threads", BENCH_INT, &o->threads }, { "--runs", BENCH_INT, &o->runs },
+    { "--cfg", BENCH_FLOAT, &o->p.cfg }, { "--top-k", BENCH_INT, &o->p.top_k },
+    { "--top-p", BENCH_FLOAT, &o->p.top_p }, { "--seed", BENCH_U64, &o->p.seed }, { "--label", BENCH_INT, &o->label },
+    { NULL, BENCH_FLAG, NULL },
+  };
   memset(o, 0, sizeof *o);
   o->depth = 16;
   o->runs = 2;
@@ -54,37 +61,7 @@ static int parse(int argc, char **argv, gen_opts *o)
   o->p.cfg = 1.5f;
   o->p.top_k = 900;
   o->p.top_p = 0.96f;
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    } else if (!strcmp(a, "--tf-only")) {
-      o->tf_only = 1;
-    } else if (!strcmp(a, "--keep")) {
-      o->keep = 1;
-    } else if (!v) {
-      fprintf(stderr, "var-bench gen: %s needs a value\n", a);
-      return -1;
-    } else {
-      i++;
-      if (!strcmp(a, "--var")) o->var_path = v;
-      else if (!strcmp(a, "--vae")) o->vae_path = v;
-      else if (!strcmp(a, "--dir")) o->dir = v;
-      else if (!strcmp(a, "--depth")) o->depth = atoi(v);
-      else if (!strcmp(a, "--threads")) o->threads = atoi(v);
-      else if (!strcmp(a, "--runs")) o->runs = atoi(v);
-      else if (!strcmp(a, "--cfg")) o->p.cfg = (float)atof(v);
-      else if (!strcmp(a, "--top-k")) o->p.top_k = atoi(v);
-      else if (!strcmp(a, "--top-p")) o->p.top_p = (float)atof(v);
-      else if (!strcmp(a, "--seed")) o->p.seed = (uint64_t)strtoull(v, NULL, 10);
-      else if (!strcmp(a, "--label")) o->label = atoi(v);
-      else {
-        fprintf(stderr, "var-bench gen: unknown option %s\n", a);
-        return -1;
-      }
-    }
-  }
+  if (bench_parse("gen", argc, argv, opts, usage) != 0) return -1;
   if (o->depth < 1 || o->depth > 64 || o->runs < 1 || o->threads < 0) {
     fprintf(stderr, "var-bench gen: bad --depth, --runs or --threads\n");
     return -1;

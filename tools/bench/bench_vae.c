@@ -56,38 +56,16 @@ static void usage(FILE *fp)
 
 static int parse(int argc, char **argv, vae_opts *o)
 {
-  int i;
+  const bench_opt opts[] = {
+    { "--stages", BENCH_FLAG, &o->stages }, { "--keep", BENCH_FLAG, &o->keep },
+    { "--decode-only", BENCH_FLAG, &o->decode_only }, { "--vae", BENCH_STR, &o->vae_path },
+    { "--dir", BENCH_STR, &o->dir }, { "--dump", BENCH_STR, &o->dump }, { "--threads", BENCH_INT, &o->threads },
+    { "--runs", BENCH_INT, &o->runs }, { "--size", BENCH_INT, &o->size }, { NULL, BENCH_FLAG, NULL },
+  };
   memset(o, 0, sizeof *o);
   o->runs = 3;
   o->size = 256;
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    } else if (!strcmp(a, "--stages")) {
-      o->stages = 1;
-    } else if (!strcmp(a, "--keep")) {
-      o->keep = 1;
-    } else if (!strcmp(a, "--decode-only")) {
-      o->decode_only = 1;
-    } else if (!v) {
-      fprintf(stderr, "var-bench vae: %s needs a value\n", a);
-      return -1;
-    } else {
-      i++;
-      if (!strcmp(a, "--vae")) o->vae_path = v;
-      else if (!strcmp(a, "--dir")) o->dir = v;
-      else if (!strcmp(a, "--dump")) o->dump = v;
-      else if (!strcmp(a, "--threads")) o->threads = atoi(v);
-      else if (!strcmp(a, "--runs")) o->runs = atoi(v);
-      else if (!strcmp(a, "--size")) o->size = atoi(v);
-      else {
-        fprintf(stderr, "var-bench vae: unknown option %s\n", a);
-        return -1;
-      }
-    }
-  }
+  if (bench_parse("vae", argc, argv, opts, usage) != 0) return -1;
   if (o->runs < 1 || o->threads < 0 || (o->size != 256 && o->size != 512)) {
     fprintf(stderr, "var-bench vae: bad --runs, --threads or --size (256 or 512)\n");
     return -1;

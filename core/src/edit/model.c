@@ -31,14 +31,6 @@ static const var_model_ops real_ops = { .encode = real_encode, .generate = real_
 
 /* ---- construction ------------------------------------------------------------ */
 
-static char *dup_string(const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 /* "dir/var_d16.pth" -> "var_d16" */
 static void file_stem(const char *path, char *out, size_t size)
 {
@@ -125,8 +117,8 @@ var_status var_model_load(var_ctx *ctx, const char *vae_path, const char *transf
   if (st != VAR_OK) return st;
   m->ctx = ctx;
   m->ops = &real_ops;
-  m->vae_path = dup_string(vae_path);
-  m->tf_path = dup_string(transformer_path);
+  m->vae_path = var_strdup(vae_path);
+  m->tf_path = var_strdup(transformer_path);
   if (!m->vae_path || !m->tf_path) {
     st = var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
     goto fail;
