@@ -3,7 +3,6 @@
  * floating-point value.  Loading reads only the bytes it needs and checks only
  * data.pkl's CRC, so a flipped bit in a tensor passes it; this does not. */
 #include "io/ckpt.h"
-#include "edit/model.h"
 #include "internal.h"
 #include "io/zip.h"
 
@@ -151,16 +150,5 @@ var_status var_verify_file_once(var_ctx *ctx, const char *path)
       pthread_mutex_unlock(&verified_mu);
     }
   }
-  return st;
-}
-
-var_status var_model_verify(var_model *model)
-{
-  var_status st;
-  if (!model) return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "var_model_verify: NULL model");
-  if (!model->vae_path || !model->tf_path)
-    return var_fail(model->ctx, VAR_ERR_INVALID_ARGUMENT, "var_model_verify: the model was not loaded from files");
-  st = var_verify_file_once(model->ctx, model->vae_path);
-  if (st == VAR_OK) st = var_verify_file_once(model->ctx, model->tf_path);
   return st;
 }
