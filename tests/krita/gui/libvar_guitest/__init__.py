@@ -10,7 +10,9 @@ import time
 import traceback
 
 from krita import Extension, Krita
-from PyQt5.QtCore import QTimer
+from libvar_krita.qt import QtCore
+
+QTimer = QtCore.QTimer
 
 W = H = 192
 STEP_MS = 500
