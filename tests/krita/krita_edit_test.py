@@ -453,6 +453,9 @@ def __main__(args):
               os.path.dirname(os.path.dirname(libvar_krita.__file__)) == os.environ["KRITA_TEST_PYKRITA"],
               libvar_krita.__file__)
         check("library loaded", libvar.version(), libvar.library_path())
+        from libvar_krita import qt
+
+        check(f"Krita {app.version()}, Qt {qt.QT_VERSION}, PyQt {qt.PYQT_VERSION}", qt.QT_MAJOR in (5, 6))
         engine = Engine()
         for name, fn in (("inpaint", lambda: test_inpaint(app, edits, Selection, engine, tiny)),
                          ("outpaint margins", lambda: test_outpaint_margins(app, edits, engine, tiny)),

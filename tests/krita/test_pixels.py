@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from libvar_krita import pixels
-from libvar_krita.engine import transformer_names
+from libvar_krita.engine import MODEL_FILES, transformer_names
 
 
 def slow_changed(a, b):
@@ -106,6 +106,15 @@ class ModelFolderTest(unittest.TestCase):
                 open(os.path.join(d, name), "w").close()
             self.assertEqual(transformer_names(d), ["var_d2", "var_d16", "var_d20"])
         self.assertEqual(transformer_names("/nonexistent"), [])
+
+
+class FirstUseTest(unittest.TestCase):
+    def test_same_words_as_the_cli(self):
+        """The docker's first-use hint says what `var --help` says about the model files."""
+        import subprocess
+
+        out = subprocess.run([os.environ["LIBVAR_CLI"], "--help"], capture_output=True, text=True, check=True).stdout
+        self.assertIn(MODEL_FILES, " ".join(out.split()))
 
 
 if __name__ == "__main__":
