@@ -275,6 +275,20 @@ def test_depths(app, edits, document, Selection, engine, tiny):
             check(f"{name}: inside = the in-paint of its 8-bit view", not off,
                   f"{len(off)} pixels differ, e.g. {[(got[4 * i:4 * i + 4], want[4 * i:4 * i + 4]) for i in off[:3]]}")
             close(twin)
+        if (model, depth) in (("RGBA", "F32"), ("GRAYA", "U16")):
+            # out-paint by margins: the canvas grows, the old pixels stay bit for bit at their new place
+            doc.setSelection(Selection())
+            grown = projection(doc)
+            edits.run_now("outpaint", doc, settings.replace(margins=(8, 0, 0, 4)), engine)
+            nw, nh = W + 8, H + 4
+            after = projection(doc)
+            moved = [i for i in range(W * H) if after[bpp * ((i // W) * nw + 8 + i % W):][:bpp] != grown[bpp * i:][:bpp]]
+            new_area = [(x, y) for y in range(nh) for x in range(nw) if x < 8 or y >= H]
+            alpha = [after[bpp * (y * nw + x):][:bpp][-bpp // len(ORDER[(model, depth)]):] for x, y in new_area]
+            check(f"{name}: out-paint keeps the old pixels bit-identical", (doc.width(), doc.height()) == (nw, nh)
+                  and not moved, (doc.width(), doc.height(), moved[:5]))
+            check(f"{name}: out-paint fills the new area (opaque)", len(set(alpha)) == 1 and any(alpha[0]),
+                  set(alpha))
         close(doc)
 
 
