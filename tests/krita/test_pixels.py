@@ -117,5 +117,30 @@ class FirstUseTest(unittest.TestCase):
         self.assertIn(MODEL_FILES, " ".join(out.split()))
 
 
+class QtChoiceTest(unittest.TestCase):
+    """libvar_krita.qt takes the PyQt already loaded (Krita's), else PyQt5, and loads no other."""
+
+    def choice(self, preload):
+        import subprocess
+        import sys
+
+        code = (f"{preload}\nimport sys\nfrom libvar_krita import qt\n"
+                "print(qt.QT_MAJOR, sorted(m for m in ('PyQt5', 'PyQt6') if m in sys.modules))")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "krita")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout.strip()
+
+    def test_nothing_loaded_takes_pyqt5(self):
+        self.assertEqual(self.choice(""), "5 ['PyQt5']")
+
+    def test_krita6_pyqt6_loaded(self):
+        self.assertEqual(self.choice("import PyQt6.QtCore"), "6 ['PyQt6']")
+
+    def test_krita5_pyqt5_loaded(self):
+        self.assertEqual(self.choice("import PyQt5.QtCore"), "5 ['PyQt5']")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

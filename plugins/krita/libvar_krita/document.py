@@ -18,15 +18,15 @@ from .errors import UserError
 # libvar's own pixels: 8-bit sRGB with alpha, in Krita's terms.  The model
 # sees every document in this space, as in GIMP; see snapshot_rgba().
 WORK_SPACE = ("RGBA", "U8", "sRGB-elle-V2-srgbtrc.icc")
-MODELS = {"RGBA": "RGB/Alpha", "GRAYA": "Grayscale/Alpha"}
-DEPTHS = {"U8": "8-bit integer", "U16": "16-bit integer", "F16": "16-bit float", "F32": "32-bit float"}
+MODELS = ("RGBA", "GRAYA")
+DEPTHS = ("U8", "U16", "F16", "F32")
 CONVERT_HINT = ("Convert it with Image › Convert Image Color Space to RGB/Alpha (or Grayscale/Alpha), "
                 "at any depth: 8 or 16-bit integer, 16 or 32-bit float.")
 
 
 def check_document(doc) -> None:
-    """RGB and greyscale documents of every depth Krita offers but 64-bit float are
-    taken; other colour models (CMYK, Lab, XYZ, YCbCr) are refused with a hint,
+    """RGB and greyscale documents of 8 and 16-bit integer and 16 and 32-bit float
+    are taken; other colour models (CMYK, Lab, XYZ, YCbCr) are refused with a hint,
     because a round trip through sRGB would lose what they are chosen for."""
     if doc is None:
         raise UserError("Open or create an image first.")
@@ -56,6 +56,8 @@ def convert_pixels(data: bytes, width: int, height: int, source: tuple, target: 
     from krita import Krita
 
     scratch = Krita.instance().createDocument(width, height, "libvar conversion", *source, 72.0)
+    if scratch is None:
+        raise UserError(f"Krita could not make a {'/'.join(source)} image to convert the pixels in.")
     try:
         layer = scratch.rootNode().childNodes()[0]
         layer.setPixelData(data, 0, 0, width, height)
@@ -81,8 +83,9 @@ def is_open(doc) -> bool:
 def snapshot_rgba(doc) -> bytes:
     """The merged image (what the user sees) as the model sees it: 8-bit sRGB,
     tightly packed RGBA.  Other depths and profiles are converted by Krita
-    (convert_pixels): linear (g10) float documents get clipped to 0..1 and the
-    sRGB curve, 16-bit ones are rounded to 8 bits, greyscale becomes R = G = B."""
+    (convert_pixels): values outside 0..1 are clipped, linear (g10) profiles,
+    Krita's default for deep documents, get the sRGB curve, greyscale becomes
+    R = G = B."""
     doc.waitForDone()
     doc.refreshProjection()
     w, h = doc.width(), doc.height()
