@@ -141,6 +141,24 @@ class QtChoiceTest(unittest.TestCase):
     def test_krita5_pyqt5_loaded(self):
         self.assertEqual(self.choice("import PyQt5.QtCore"), "5 ['PyQt5']")
 
+    def test_only_qt_py_imports_pyqt(self):
+        """Every other module takes Qt from libvar_krita.qt; the ctypes binding takes no Qt at all."""
+        import re
+
+        folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "krita",
+                              "libvar_krita")
+        pyqt = re.compile(r"^\s*(from|import)\s+(PyQt\d|sip\b)", re.M)
+        anyqt = re.compile(r"^\s*(from|import)\s+(\S*qt\b|PyQt)", re.M | re.I)
+        sources = sorted(f for f in os.listdir(folder) if f.endswith(".py"))
+        self.assertIn("libvar.py", sources)
+        for name in sources:
+            with open(os.path.join(folder, name)) as fp:
+                text = fp.read()
+            if name != "qt.py":
+                self.assertIsNone(pyqt.search(text), name)
+            if name in ("libvar.py", "errors.py", "pixels.py"):
+                self.assertIsNone(anyqt.search(text), name)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
