@@ -120,14 +120,24 @@ class FirstUseTest(unittest.TestCase):
 class QtChoiceTest(unittest.TestCase):
     """libvar_krita.qt takes the PyQt already loaded (Krita's), else PyQt5, and loads no other."""
 
-    def choice(self, preload):
+    def choice(self, preload, krita_version=None):
+        """QT_MAJOR and the PyQt modules loaded in a fresh interpreter; krita_version:
+        a `krita` module that loads no PyQt and reports this Krita version."""
         import subprocess
         import sys
 
         code = (f"{preload}\nimport sys\nfrom libvar_krita import qt\n"
                 "print(qt.QT_MAJOR, sorted(m for m in ('PyQt5', 'PyQt6') if m in sys.modules))")
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "krita")
+        paths = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "krita")]
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        if krita_version:
+            with open(os.path.join(tmp.name, "krita.py"), "w") as fp:
+                fp.write("class Krita:\n    @staticmethod\n    def instance():\n        return Krita()\n"
+                         f"    def version(self):\n        return {krita_version!r}\n")
+            paths.insert(0, tmp.name)
+        env["PYTHONPATH"] = os.pathsep.join(paths)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
         self.assertEqual(out.returncode, 0, out.stderr)
         return out.stdout.strip()
@@ -140,6 +150,10 @@ class QtChoiceTest(unittest.TestCase):
 
     def test_krita5_pyqt5_loaded(self):
         self.assertEqual(self.choice("import PyQt5.QtCore"), "5 ['PyQt5']")
+
+    def test_krita_version_decides_when_no_pyqt_is_loaded(self):
+        self.assertEqual(self.choice("", "6.0.1"), "6 ['PyQt6']")
+        self.assertEqual(self.choice("", "5.2.9"), "5 ['PyQt5']")
 
     def test_only_qt_py_imports_pyqt(self):
         """Every other module takes Qt from libvar_krita.qt; the ctypes binding takes no Qt at all."""

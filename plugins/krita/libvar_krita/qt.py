@@ -3,7 +3,8 @@
 Krita 6's own `krita` module refuses to run beside PyQt5, and Krita 5's has
 no PyQt6, so the binding has to be the one Krita itself was built with.
 Krita's `krita` module imports its PyQt when it loads (before any plug-in),
-so inside Krita that binding is already in sys.modules; outside Krita (tests,
+so inside Krita that binding is already in sys.modules; should it not be,
+Krita's version decides (6 and later: PyQt6).  Outside Krita (tests,
 scripts) `import krita` fails and whichever binding is installed is used,
 PyQt5 first, as Krita 5 is what most users run.
 
@@ -25,14 +26,23 @@ def _loaded_major():
     return None
 
 
+def _krita_major():
+    """Krita's own major version when running inside Krita (6 = Qt 6), else None."""
+    try:
+        import krita  # inside Krita this also loads Krita's PyQt
+    except ImportError:
+        return None
+    try:
+        return int(krita.Krita.instance().version().split(".")[0])
+    except (AttributeError, ValueError, RuntimeError):
+        return None
+
+
 def _choose_major() -> int:
     major = _loaded_major()
     if major is None:
-        try:
-            import krita  # noqa: F401  (inside Krita this loads Krita's PyQt)
-        except ImportError:
-            pass
-        major = _loaded_major()
+        krita_major = _krita_major()
+        major = _loaded_major() or (6 if krita_major and krita_major >= 6 else None)
     if major is not None:
         return major
     try:
