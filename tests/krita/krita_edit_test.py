@@ -248,18 +248,20 @@ def test_depths(app, edits, document, Selection, engine, tiny):
         seen = document.snapshot_rgba(doc)
         ref = reference_rgba(model, depth, profile, data, W, H)
         diffs = [abs(a - b) for a, b in zip(seen, ref)]
-        check(f"{name} ({profile}): the model's 8-bit sRGB view = clip + {'sRGB curve' if 'g10' in profile else 'scale'}"
-              f" (max difference {max(diffs)}, {sum(1 for d in diffs if d) } of {len(diffs)} values off by 1)",
+        curve = "sRGB curve" if "g10" in profile else "scale"
+        check(f"{name} ({profile}): the model's 8-bit sRGB view = clip + {curve}"
+              f" (max difference {max(diffs)}, {sum(1 for d in diffs if d)} of {len(diffs)} values off by 1)",
               len(seen) == len(ref) and max(diffs) <= 1, f"max difference {max(diffs)}")
         sel = Selection()
         sel.select(x0, y0, sw, sh, 255)
         doc.setSelection(sel)
         layers = edits.run_now("inpaint", doc, settings, engine)
         after = projection(doc)
-        moved = [i for i in range(W * H) if not inside(i) and after[bpp * i:bpp * i + bpp] != before[bpp * i:bpp * i + bpp]]
+        at = lambda data, i: data[bpp * i:bpp * i + bpp]  # noqa: E731  (pixel i at this depth)
+        moved = [i for i in range(W * H) if not inside(i) and at(after, i) != at(before, i)]
         check(f"{name}: pixels outside the selection bit-identical at {depth}", not moved, moved[:5])
         check(f"{name}: the selection was repainted",
-              any(after[bpp * i:bpp * i + bpp] != before[bpp * i:bpp * i + bpp] for i in range(W * H) if inside(i)))
+              any(at(after, i) != at(before, i) for i in range(W * H) if inside(i)))
         check(f"{name}: the result layer is in the document's colour space",
               len(layers) == 1 and (layers[0].colorModel(), layers[0].colorDepth()) == (model, depth),
               [(n.colorModel(), n.colorDepth()) for n in layers])
@@ -282,9 +284,10 @@ def test_depths(app, edits, document, Selection, engine, tiny):
             edits.run_now("outpaint", doc, settings.replace(margins=(8, 0, 0, 4)), engine)
             nw, nh = W + 8, H + 4
             after = projection(doc)
-            moved = [i for i in range(W * H) if after[bpp * ((i // W) * nw + 8 + i % W):][:bpp] != grown[bpp * i:][:bpp]]
+            moved = [i for i in range(W * H) if at(after, (i // W) * nw + 8 + i % W) != at(grown, i)]
             new_area = [(x, y) for y in range(nh) for x in range(nw) if x < 8 or y >= H]
-            alpha = [after[bpp * (y * nw + x):][:bpp][-bpp // len(ORDER[(model, depth)]):] for x, y in new_area]
+            alpha_bytes = bpp // len(ORDER[(model, depth)])  # alpha is the last channel
+            alpha = [at(after, y * nw + x)[-alpha_bytes:] for x, y in new_area]
             check(f"{name}: out-paint keeps the old pixels bit-identical", (doc.width(), doc.height()) == (nw, nh)
                   and not moved, (doc.width(), doc.height(), moved[:5]))
             check(f"{name}: out-paint fills the new area (opaque)", len(set(alpha)) == 1 and any(alpha[0]),
