@@ -18,6 +18,7 @@ fi
 ninja -C build || exit 1
 meson test -C build -v --num-processes 2
 rc=$?
+sh scripts/debian13-root.sh run sh scripts/run-tests-debian13.sh || rc=1
 # Every suite once more under ASan + UBSan (+ LeakSanitizer): hostile files,
 # images and limits must fail cleanly with no overread, undefined behaviour or
 # leak.  (The cli suite's address-space sweep cannot run there: ASan reserves
@@ -56,5 +57,5 @@ else
   rc=1
 fi
 python3 scripts/summarize-tests.py build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
-  build-tsan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json || rc=1
+  build-d13/meson-logs/testlog.json build-tsan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json || rc=1
 exit $rc
