@@ -1,18 +1,11 @@
-/* values.c — defaults and remembered settings of the three procedures. */
+/* values.c — the procedures' defaults, the checks the plug-in makes itself,
+ * VarValues -> libvar's parameters, and the model folder kept in the gimprc
+ * (the same for GIMP 2.10 and 3). */
 #include "plugin.h"
 
 #include <string.h>
 
-/* Key for what the three procedures share (the model folder, model, backend):
- * choosing a folder in the in-paint dialog also sets it for generate. */
-#define SHARED_DATA_KEY "plug-in-var-shared"
-
-typedef struct
-{
-  gchar model_dir[4096];
-  gchar model_name[64];
-  gchar backend[128];
-} VarShared;
+G_DEFINE_QUARK (libvar-gimp-error-quark, var_gimp_error)
 
 const gchar *
 var_proc_name (VarProcKind kind)
@@ -46,47 +39,26 @@ var_values_default (VarValues *vals)
   vals->seamless = p.seamless != 0;
 }
 
-void
-var_values_load (VarProcKind kind, VarValues *vals)
+gboolean
+var_values_check (VarProcKind kind, const VarValues *vals, GError **error)
 {
-  VarShared shared;
-  gchar    *dir;
+  gint i;
 
-  var_values_default (vals);
-  if (gimp_get_data_size (var_proc_name (kind)) == sizeof *vals)
-    gimp_get_data (var_proc_name (kind), vals);
-  if (gimp_get_data_size (SHARED_DATA_KEY) == sizeof shared)
+  if (vals->variants < 1 || vals->variants > VAR_MAX_VARIANTS)
     {
-      gimp_get_data (SHARED_DATA_KEY, &shared);
-      g_strlcpy (vals->model_dir, shared.model_dir, sizeof vals->model_dir);
-      g_strlcpy (vals->model_name, shared.model_name, sizeof vals->model_name);
-      g_strlcpy (vals->backend, shared.backend, sizeof vals->backend);
+      g_set_error (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING, _("%s: variants must be 1-%d (got %d)."),
+                   var_proc_name (kind), VAR_MAX_VARIANTS, vals->variants);
+      return FALSE;
     }
-  else if ((dir = gimp_gimprc_query (GIMPRC_MODEL_DIR)) != NULL)
-    {
-      /* first run in this GIMP session: the folder chosen in an earlier one */
-      g_strlcpy (vals->model_dir, dir, sizeof vals->model_dir);
-      g_free (dir);
-    }
-}
-
-void
-var_values_save (VarProcKind kind, const VarValues *vals)
-{
-  VarShared shared;
-  gchar    *old;
-
-  gimp_set_data (var_proc_name (kind), vals, sizeof *vals);
-  memset (&shared, 0, sizeof shared);
-  g_strlcpy (shared.model_dir, vals->model_dir, sizeof shared.model_dir);
-  g_strlcpy (shared.model_name, vals->model_name, sizeof shared.model_name);
-  g_strlcpy (shared.backend, vals->backend, sizeof shared.backend);
-  gimp_set_data (SHARED_DATA_KEY, &shared, sizeof shared);
-
-  old = gimp_gimprc_query (GIMPRC_MODEL_DIR);
-  if (vals->model_dir[0] && g_strcmp0 (old, vals->model_dir) != 0)
-    gimp_gimprc_set (GIMPRC_MODEL_DIR, vals->model_dir);
-  g_free (old);
+  if (kind == VAR_PROC_OUTPAINT)
+    for (i = 0; i < 4; i++)
+      if (vals->margin[i] < 0)
+        {
+          g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING,
+                               _("Out-paint margins must be 0 or more pixels."));
+          return FALSE;
+        }
+  return TRUE;
 }
 
 void
@@ -103,4 +75,21 @@ var_values_to_params (const VarValues *vals, var_edit_params *params)
   params->fill = vals->keep_masked ? VAR_FILL_ORIGINAL : VAR_FILL_SMOOTH;
   params->strength = (float) vals->strength;
   params->seamless = vals->seamless ? 1 : 0;
+}
+
+gchar *
+var_model_dir_recall (void)
+{
+  gchar *dir = gimp_gimprc_query (GIMPRC_MODEL_DIR);
+
+  return dir ? dir : g_strdup ("");
+}
+
+void
+var_model_dir_keep (const gchar *dir)
+{
+  g_autofree gchar *old = gimp_gimprc_query (GIMPRC_MODEL_DIR);
+
+  if (dir && *dir && g_strcmp0 (old, dir) != 0)
+    gimp_gimprc_set (GIMPRC_MODEL_DIR, dir);
 }

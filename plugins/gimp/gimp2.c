@@ -1,5 +1,5 @@
 /*
- * main.c — libvar's GIMP 2.10 plug-in: registers plug-in-var-inpaint,
+ * gimp2.c — the GIMP 2.10 front end: registers plug-in-var-inpaint,
  * plug-in-var-outpaint and plug-in-var-generate under <Image>/Filters/Generate
  * and dispatches their runs (interactive, with last values, non-interactive).
  *
@@ -9,7 +9,8 @@
  * return value is the (translated) reason, which GIMP shows or passes on to
  * the calling script.
  */
-#include "plugin.h"
+#include "api.h"
+#include "gimp2-front.h"
 
 #include <libgimp/gimpui.h>
 #include <locale.h>
@@ -157,20 +158,21 @@ values_from_params (VarProcKind kind, gint nparams, const GimpParam *param, VarV
       vals->keep_masked = edit[1].data.d_int32 != 0;
       vals->seamless = edit[2].data.d_int32 != 0;
     }
-  return vals->variants >= 1 && vals->variants <= VAR_MAX_VARIANTS;
+  return TRUE;
 }
 
 static void
 run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals, GimpParam **return_vals)
 {
   static GimpParam  values[3];
-  static GArray    *new_layers;
-  GimpPDBStatusType status = GIMP_PDB_SUCCESS;
+  static gchar     *message;
+  g_autoptr (GArray) new_layers = NULL;
+  g_autoptr (GError) error = NULL;
   GimpRunMode       run_mode;
   VarProcKind       kind;
   VarValues         vals;
-  gchar            *error = NULL;
   gint32            image, drawable;
+  gboolean          ok = FALSE;
 
   init_i18n ();
   gegl_init (NULL, NULL);
@@ -214,50 +216,54 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
     case GIMP_RUN_NONINTERACTIVE:
     default:
       if (! values_from_params (kind, nparams, param, &vals))
-        {
-          status = GIMP_PDB_CALLING_ERROR;
-          error = g_strdup_printf (_("%s: wrong number of arguments or variants outside 1-%d."), name,
-                                   VAR_MAX_VARIANTS);
-        }
+        g_set_error (&error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING,
+                     _("%s: wrong number of arguments or variants outside 1-%d."), name, VAR_MAX_VARIANTS);
       break;
     }
 
-  if (status == GIMP_PDB_SUCCESS)
+  if (! error)
     {
       gboolean interactive = run_mode == GIMP_RUN_INTERACTIVE;
 
       if (vals.random_seed)
         vals.seed = (guint32) g_random_int_range (0, G_MAXINT32);
-      new_layers = g_array_new (FALSE, FALSE, sizeof (gint32));
+      new_layers = g_array_new (FALSE, FALSE, sizeof (ApiLayer));
       switch (kind)
         {
         case VAR_PROC_INPAINT:
-          status = var_proc_inpaint (image, drawable, &vals, interactive, new_layers, &error);
+          ok = var_proc_inpaint (image, &drawable, 1, &vals, interactive, new_layers, &error);
           break;
         case VAR_PROC_OUTPAINT:
-          status = var_proc_outpaint (image, drawable, &vals, interactive, new_layers, &error);
+          ok = var_proc_outpaint (image, drawable, &vals, interactive, new_layers, &error);
           break;
         case VAR_PROC_GENERATE:
-          status = var_proc_generate (image, drawable, &vals, interactive, new_layers, &error);
+          ok = var_proc_generate (image, drawable, &vals, interactive, new_layers, &error);
           break;
         }
-      if (status == GIMP_PDB_SUCCESS && run_mode != GIMP_RUN_NONINTERACTIVE)
+      if (ok && run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();
     }
 
-  values[0].data.d_status = status;
-  if (status == GIMP_PDB_SUCCESS)
+  if (ok)
     {
       *nreturn_vals = 3;
       values[1].type = GIMP_PDB_LAYER;
       values[1].data.d_layer = new_layers->len ? g_array_index (new_layers, gint32, 0) : -1;
       values[2].type = GIMP_PDB_INT32;
       values[2].data.d_int32 = (gint32) new_layers->len;
+      return;
     }
-  else if (error && status != GIMP_PDB_CANCEL)
+  if (g_error_matches (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CANCELLED))
     {
-      *nreturn_vals = 2;
-      values[1].type = GIMP_PDB_STRING;
-      values[1].data.d_string = error;   /* sent after run() returns */
+      values[0].data.d_status = GIMP_PDB_CANCEL;
+      return;
     }
+  values[0].data.d_status = error && error->code == VAR_GIMP_ERROR_CALLING ? GIMP_PDB_CALLING_ERROR
+                                                                          : GIMP_PDB_EXECUTION_ERROR;
+  /* sent after run() returns: kept until the next call */
+  g_free (message);
+  message = g_strdup (error ? error->message : _("VAR failed."));
+  *nreturn_vals = 2;
+  values[1].type = GIMP_PDB_STRING;
+  values[1].data.d_string = message;
 }
