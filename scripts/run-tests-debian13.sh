@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=2
 D13_SUITES="${D13_SUITES:-gimp krita}"
-FEATURES="-Dopencl=disabled -Dgimp=auto -Dkrita=enabled -Dblas=enabled -Dpng=enabled"
+FEATURES="-Dopencl=disabled -Dgimp=enabled -Dkrita=enabled -Dblas=enabled -Dpng=enabled"
 if [ ! -f build-d13/build.ninja ]; then
   # shellcheck disable=SC2086
   meson setup build-d13 $FEATURES || exit 1
