@@ -226,7 +226,7 @@ add_arguments (GimpProcedure *p, VarProcKind kind)
                                            "paste as decoded", d.seamless, G_PARAM_READWRITE);
     }
   /* the dialog's "new seed every run" (not an argument: scripts pass seed -1) */
-  gimp_procedure_add_boolean_aux_argument (p, "random-seed", _("_Random seed"), "A new seed for every run", FALSE,
+  gimp_procedure_add_boolean_aux_argument (p, "random-seed", _("R_andom seed"), "A new seed for every run", FALSE,
                                            G_PARAM_READWRITE);
 
   gimp_procedure_add_layer_return_value (p, "layer", "Layer",
