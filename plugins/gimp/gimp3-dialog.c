@@ -102,7 +102,7 @@ var_dialog3_run (GimpProcedure *procedure, GimpProcedureConfig *config, VarProcK
   grid_row (grid, row++, _("Mo_del:"), d.model);
 
   d.classes = var_class_picker_new (dir && *dir ? dir : var_default_model_dir (), model, label);
-  grid_row (grid, row++, _("C_lass:"), var_class_picker_entry (d.classes));
+  grid_row (grid, row++, _("Cl_ass:"), var_class_picker_entry (d.classes));
   gtk_grid_attach (GTK_GRID (grid), var_class_picker_label (d.classes), 1, row++, 1, 1);
   g_signal_connect (d.folder, "selection-changed", G_CALLBACK (on_folder_changed), &d);
 

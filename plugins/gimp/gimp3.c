@@ -165,7 +165,9 @@ var_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image, GimpD
   return ret;
 }
 
-/* The arguments all three take, then the edit ones: 2.10's names and defaults. */
+/* The arguments all three take, then the edit ones: 2.10's names and defaults.
+ * The nicks are the dialog's labels; their mnemonics differ from 2.10's where
+ * GIMP 3's dialog buttons (_OK, _Cancel, _Reset, _Help, _Save Defaults) take the letter. */
 static void
 add_arguments (GimpProcedure *p, VarProcKind kind)
 {
@@ -181,7 +183,7 @@ add_arguments (GimpProcedure *p, VarProcKind kind)
   gimp_procedure_add_string_argument (p, "backend", _("_Backend:"),
                                       "\"\" ($VAR_BACKEND or cpu), \"cpu\", \"opencl\", \"opencl:N\"", "",
                                       G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (p, "class", _("C_lass:"), "ImageNet class index (0-999), -1 = unconditional",
+  gimp_procedure_add_int_argument (p, "class", _("Cl_ass:"), "ImageNet class index (0-999), -1 = unconditional",
                                    G_MININT, G_MAXINT, d.class_label, G_PARAM_READWRITE);
   gimp_procedure_add_double_argument (p, "cfg", _("CF_G:"), "Classifier-free guidance (default 4)",
                                       -G_MAXDOUBLE, G_MAXDOUBLE, d.cfg, G_PARAM_READWRITE);
@@ -190,27 +192,27 @@ add_arguments (GimpProcedure *p, VarProcKind kind)
                                    G_MININT, G_MAXINT, d.top_k, G_PARAM_READWRITE);
   gimp_procedure_add_double_argument (p, "top-p", _("Top-_p:"), "Nucleus sampling threshold, 0 = off (default 0.95)",
                                       -G_MAXDOUBLE, G_MAXDOUBLE, d.top_p, G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (p, "seed", _("_Seed:"), "Random seed, variant i uses seed + i; -1 = a random seed",
+  gimp_procedure_add_int_argument (p, "seed", _("S_eed:"), "Random seed, variant i uses seed + i; -1 = a random seed",
                                    G_MININT, G_MAXINT, 0, G_PARAM_READWRITE);
   gimp_procedure_add_int_argument (p, "variants", _("_Variants:"), "Number of results, one new layer each (1-64)",
                                    G_MININT, G_MAXINT, d.variants, G_PARAM_READWRITE);
-  gimp_procedure_add_boolean_argument (p, "more-smooth", _("More smooth (G_umbel-softmax)"),
+  gimp_procedure_add_boolean_argument (p, "more-smooth", _("More smooth (Gumbel-softma_x)"),
                                        "Gumbel-softmax smoothing", d.more_smooth, G_PARAM_READWRITE);
   if (kind == VAR_PROC_OUTPAINT)
     {
-      gimp_procedure_add_int_argument (p, "left", _("L_eft:"),
+      gimp_procedure_add_int_argument (p, "left", _("_Left:"),
                                        "Pixels to add on the left (all four 0 = fill the transparent areas)",
                                        G_MININT, G_MAXINT, 0, G_PARAM_READWRITE);
-      gimp_procedure_add_int_argument (p, "top", _("_Top:"), "Pixels to add at the top",
+      gimp_procedure_add_int_argument (p, "top", _("Top:"), "Pixels to add at the top",
                                        G_MININT, G_MAXINT, 0, G_PARAM_READWRITE);
       gimp_procedure_add_int_argument (p, "right", _("R_ight:"), "Pixels to add on the right",
                                        G_MININT, G_MAXINT, 0, G_PARAM_READWRITE);
-      gimp_procedure_add_int_argument (p, "bottom", _("Botto_m:"), "Pixels to add at the bottom",
+      gimp_procedure_add_int_argument (p, "bottom", _("Bottom:"), "Pixels to add at the bottom",
                                        G_MININT, G_MAXINT, 0, G_PARAM_READWRITE);
     }
   if (kind != VAR_PROC_GENERATE)
     {
-      gimp_procedure_add_double_argument (p, "strength", _("St_rength:"),
+      gimp_procedure_add_double_argument (p, "strength", _("S_trength:"),
                                           "Share of the scales regenerated, finest first: 1 = all (the original "
                                           "VAR); lower keeps the coarse layout of the (filled) area",
                                           -G_MAXDOUBLE, G_MAXDOUBLE, d.strength, G_PARAM_READWRITE);
@@ -221,12 +223,12 @@ add_arguments (GimpProcedure *p, VarProcKind kind)
                                            "TRUE = the model sees what is under the selection (out-paint: the "
                                            "mean colour), as the original VAR; FALSE = a smooth fill (default)",
                                            d.keep_masked, G_PARAM_READWRITE);
-      gimp_procedure_add_boolean_argument (p, "seamless", _("Matc_h colours at the edge (seamless blend)"),
+      gimp_procedure_add_boolean_argument (p, "seamless", _("Match colo_urs at the edge (seamless blend)"),
                                            "TRUE = match colours at the edge (seamless blend, default); FALSE = "
                                            "paste as decoded", d.seamless, G_PARAM_READWRITE);
     }
   /* the dialog's "new seed every run" (not an argument: scripts pass seed -1) */
-  gimp_procedure_add_boolean_aux_argument (p, "random-seed", _("R_andom seed"), "A new seed for every run", FALSE,
+  gimp_procedure_add_boolean_aux_argument (p, "random-seed", _("Rando_m seed"), "A new seed for every run", FALSE,
                                            G_PARAM_READWRITE);
 
   gimp_procedure_add_layer_return_value (p, "layer", "Layer",
