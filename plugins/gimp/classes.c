@@ -12,27 +12,26 @@ struct _VarClassPicker
 {
   GtkWidget    *entry, *label;
   GtkListStore *store;
-  var_ctx      *ctx;
-  var_model    *named;          /* the folder's model when it names its own classes (classes.txt), else NULL */
-  gint          n_named;
+  var_ctx         *ctx;
+  var_class_names *named;       /* the folder's own class names (classes.txt), else NULL: ImageNet's */
 };
 
 static gint
 class_count (VarClassPicker *p)
 {
-  return p->named ? p->n_named : var_imagenet_n_classes ();
+  return p->named ? var_class_names_count (p->named) : var_imagenet_n_classes ();
 }
 
 static const gchar *
 class_name (VarClassPicker *p, gint i)
 {
-  return p->named ? var_model_class_name (p->named, i) : var_imagenet_class_name (i);
+  return p->named ? var_class_names_get (p->named, i) : var_imagenet_class_name (i);
 }
 
 static const gchar *
 class_synonyms (VarClassPicker *p, gint i)
 {
-  return p->named ? var_model_class_name (p->named, i) : var_imagenet_class_synonyms (i);
+  return p->named ? var_class_names_get (p->named, i) : var_imagenet_class_synonyms (i);
 }
 
 /* Parses the class field: "" = unconditional (-1), a number, or a name, synonym
@@ -56,7 +55,7 @@ parse_class (VarClassPicker *p, const gchar *text, gint *label)
       *label = (gint) n;
       return TRUE;
     }
-  *label = p->named ? var_model_class_find (p->named, text) : var_imagenet_class_find (text);
+  *label = p->named ? var_class_names_find (p->named, text) : var_imagenet_class_find (text);
   return *label >= 0;
 }
 
@@ -133,31 +132,33 @@ store_fill (VarClassPicker *p)
     }
 }
 
-/* Opens the chosen folder's model (checkpoints are mmapped: milliseconds) to
- * see whether it names its own classes.  Any failure just means ImageNet's. */
+/* Reads the chosen folder's class names without loading its model (only the
+ * transformer's tensor index and a classes.txt beside it: no weights, no
+ * device, so this is fine on the GTK thread).  Any failure, or a model
+ * without its own names, means ImageNet's list. */
 void
 var_class_picker_set_folder (VarClassPicker *p, const gchar *folder, const gchar *model)
 {
-  var_model *m = NULL;
+  var_class_names *names = NULL;
 
-  var_model_free (p->named);
+  var_class_names_free (p->named);
   p->named = NULL;
-  p->n_named = 0;
-  if (! p->ctx && var_ctx_new (NULL, &p->ctx) != VAR_OK)
-    p->ctx = NULL;
-  if (p->ctx && folder && *folder &&
-      var_model_load_dir (p->ctx, folder, model && *model ? model : NULL, &m) == VAR_OK)
+  if (! p->ctx)
     {
-      var_model_info info;
+      var_ctx_params cp;
 
-      if (var_model_get_info (m, &info) == VAR_OK && info.own_class_names > 0)
-        {
-          p->named = m;
-          p->n_named = info.num_classes;
-          m = NULL;
-        }
+      var_ctx_params_default (&cp);
+      cp.backend = "cpu";   /* never a GPU for reading names, whatever $VAR_BACKEND says */
+      if (var_ctx_new (&cp, &p->ctx) != VAR_OK)
+        p->ctx = NULL;
     }
-  var_model_free (m);
+  if (p->ctx && folder && *folder
+      && var_model_dir_class_names (p->ctx, folder, model && *model ? model : NULL, &names) == VAR_OK)
+    {
+      if (var_class_names_own (names) > 0)
+        p->named = g_steal_pointer (&names);
+    }
+  var_class_names_free (names);
   store_fill (p);
   update_label (p);
 }
@@ -168,7 +169,7 @@ picker_free (gpointer data)
   VarClassPicker *p = data;
 
   g_object_unref (p->store);
-  var_model_free (p->named);
+  var_class_names_free (p->named);
   var_ctx_free (p->ctx);
   g_free (p);
 }
