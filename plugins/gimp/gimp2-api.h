@@ -26,12 +26,4 @@ api_place_above (ApiImage i, ApiDrawable above, ApiLayer *parent, gint *position
   *parent = above != API_NONE ? gimp_item_get_parent (above) : -1;
   *position = above != API_NONE ? gimp_image_get_item_position (i, above) : 0;
 }
-static inline ApiLayer
-api_layer_new (ApiImage i, ApiLayer parent, gint position, const gchar *name, gint w, gint h)
-{
-  ApiLayer l = gimp_layer_new (i, name, w, h, api_image_is_gray (i) ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE,
-                               100.0, GIMP_LAYER_MODE_NORMAL);
-  gimp_image_insert_layer (i, l, parent, position);
-  return l;
-}
 static inline void api_select_layer (ApiImage i, ApiLayer l) { gimp_image_set_active_layer (i, l); }

@@ -61,18 +61,6 @@ attach_check (GtkWidget *table, gint row, const gchar *label_text, const gchar *
   return check;
 }
 
-static const gchar *
-dialog_title (VarProcKind kind)
-{
-  switch (kind)
-    {
-    case VAR_PROC_OUTPAINT: return _("VAR Out-paint");
-    case VAR_PROC_GENERATE: return _("VAR Generate");
-    case VAR_PROC_INPAINT:
-    default:                return _("VAR In-paint");
-    }
-}
-
 /* Reads the widgets into d->vals; FALSE (with the class field marked) when the class is unknown. */
 static gboolean
 read_back (Dialog *d)
@@ -120,7 +108,7 @@ var_dialog_run (VarProcKind kind, VarValues *vals)
   d.vals = vals;
 
   /* No help button: there is no GIMP help page; the README and the tooltips document the fields. */
-  dialog = gimp_dialog_new (dialog_title (kind), PLUG_IN_ROLE, NULL, 0, NULL, NULL,
+  dialog = gimp_dialog_new (_(var_proc_info (kind)->title), PLUG_IN_ROLE, NULL, 0, NULL, NULL,
                             _("_Cancel"), GTK_RESPONSE_CANCEL,
                             _("_OK"), GTK_RESPONSE_OK,
                             NULL);

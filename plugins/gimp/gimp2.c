@@ -88,43 +88,27 @@ init_i18n (void)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 }
 
+/* GIMP 2.10 translates the menu label and blurb itself, through the domain registered in query(). */
+static void
+install (VarProcKind kind, const GimpParamDef *args, gint n_args)
+{
+  const VarProcInfo *info = var_proc_info (kind);
+
+  gimp_install_procedure (info->name, info->blurb, info->help, "libvar authors", "libvar authors", "2026",
+                          info->menu_label, "RGB*, GRAY*", GIMP_PLUGIN, n_args, G_N_ELEMENTS (return_vals_def),
+                          args, return_vals_def);
+  gimp_plugin_menu_register (info->name, "<Image>/Filters/Generate");
+}
+
 static void
 query (void)
 {
   init_i18n ();
   gimp_plugin_domain_register (GETTEXT_PACKAGE, locale_dir ());
 
-  gimp_install_procedure (PROC_INPAINT,
-                          N_("Regenerate the selected area with VAR"),
-                          "In-paints the active selection of the layer with a VAR model (libvar). The selection "
-                          "is the mask: feathered edges blend, pixels outside it stay bit-identical. Each variant "
-                          "becomes a new layer above the layer, named with its parameters, in one undo step.",
-                          "libvar authors", "libvar authors", "2026",
-                          N_("VAR _In-paint..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (inpaint_args), G_N_ELEMENTS (return_vals_def),
-                          inpaint_args, return_vals_def);
-  gimp_plugin_menu_register (PROC_INPAINT, "<Image>/Filters/Generate");
-
-  gimp_install_procedure (PROC_OUTPAINT,
-                          N_("Extend the image beyond its layer with VAR"),
-                          "Out-paints with a VAR model: fills the canvas outside the layer (after Image > Canvas "
-                          "Size) and the layer's transparent pixels, or, with margins, enlarges the canvas by "
-                          "them first. Each variant becomes a new canvas-sized layer, in one undo step.",
-                          "libvar authors", "libvar authors", "2026",
-                          N_("VAR _Out-paint..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (outpaint_args), G_N_ELEMENTS (return_vals_def),
-                          outpaint_args, return_vals_def);
-  gimp_plugin_menu_register (PROC_OUTPAINT, "<Image>/Filters/Generate");
-
-  gimp_install_procedure (PROC_GENERATE,
-                          N_("Generate an image of a class with VAR"),
-                          "Generates a class-conditional image (ImageNet class) at the model's size with a VAR "
-                          "model, as a new layer centred on the canvas (one per variant), in one undo step.",
-                          "libvar authors", "libvar authors", "2026",
-                          N_("VAR _Generate..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (common_args), G_N_ELEMENTS (return_vals_def),
-                          common_args, return_vals_def);
-  gimp_plugin_menu_register (PROC_GENERATE, "<Image>/Filters/Generate");
+  install (VAR_PROC_INPAINT, inpaint_args, G_N_ELEMENTS (inpaint_args));
+  install (VAR_PROC_OUTPAINT, outpaint_args, G_N_ELEMENTS (outpaint_args));
+  install (VAR_PROC_GENERATE, common_args, G_N_ELEMENTS (common_args));
 }
 
 /* Copies the PDB arguments after (run-mode, image, drawable) into vals. */
@@ -182,12 +166,7 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
   values[0].type = GIMP_PDB_STATUS;
   values[0].data.d_status = GIMP_PDB_SUCCESS;
 
-  if (strcmp (name, PROC_OUTPAINT) == 0)
-    kind = VAR_PROC_OUTPAINT;
-  else if (strcmp (name, PROC_GENERATE) == 0)
-    kind = VAR_PROC_GENERATE;
-  else
-    kind = VAR_PROC_INPAINT;
+  kind = var_proc_kind (name);
 
   if (nparams < 3)
     {

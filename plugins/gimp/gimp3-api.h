@@ -28,14 +28,6 @@ api_place_above (ApiImage i, ApiDrawable above, ApiLayer *parent, gint *position
   *parent = above ? GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (above))) : NULL;
   *position = above ? gimp_image_get_item_position (i, GIMP_ITEM (above)) : 0;
 }
-static inline ApiLayer
-api_layer_new (ApiImage i, ApiLayer parent, gint position, const gchar *name, gint w, gint h)
-{
-  ApiLayer l = gimp_layer_new (i, name, w, h, api_image_is_gray (i) ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE,
-                               100.0, GIMP_LAYER_MODE_NORMAL);
-  gimp_image_insert_layer (i, l, parent, position);
-  return l;
-}
 static inline void
 api_select_layer (ApiImage i, ApiLayer l)
 {

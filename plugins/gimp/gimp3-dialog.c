@@ -57,18 +57,6 @@ limit (GimpProcedureDialog *dialog, const gchar *property, gdouble lower, gdoubl
   gtk_entry_set_activates_default (GTK_ENTRY (spin), TRUE);
 }
 
-static const gchar *
-dialog_title (VarProcKind kind)
-{
-  switch (kind)
-    {
-    case VAR_PROC_OUTPAINT: return _("VAR Out-paint");
-    case VAR_PROC_GENERATE: return _("VAR Generate");
-    case VAR_PROC_INPAINT:
-    default:                return _("VAR In-paint");
-    }
-}
-
 gboolean
 var_dialog3_run (GimpProcedure *procedure, GimpProcedureConfig *config, VarProcKind kind)
 {
@@ -80,7 +68,7 @@ var_dialog3_run (GimpProcedure *procedure, GimpProcedureConfig *config, VarProcK
   gboolean          ok = FALSE;
 
   g_object_get (config, "model-dir", &dir, "model", &model, "class", &label, NULL);
-  dialog = gimp_procedure_dialog_new (procedure, config, dialog_title (kind));
+  dialog = gimp_procedure_dialog_new (procedure, config, _(var_proc_info (kind)->title));
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 
   grid = gtk_grid_new ();

@@ -61,16 +61,6 @@ var_query (GimpPlugIn *plug_in)
   return list;
 }
 
-static VarProcKind
-kind_of (const gchar *name)
-{
-  if (strcmp (name, PROC_OUTPAINT) == 0)
-    return VAR_PROC_OUTPAINT;
-  if (strcmp (name, PROC_GENERATE) == 0)
-    return VAR_PROC_GENERATE;
-  return VAR_PROC_INPAINT;
-}
-
 /* config -> VarValues (the seed: below 0, or the dialog's random-seed, = a new one each run) */
 static void
 values_from_config (GimpProcedureConfig *config, VarProcKind kind, VarValues *vals)
@@ -238,45 +228,28 @@ add_arguments (GimpProcedure *p, VarProcKind kind)
                                        0, G_MAXINT, 0, G_PARAM_READWRITE);
 }
 
+/* In-paint takes one or more layers, out-paint one, generate any (even none). */
+static const gint sensitivity[] = {
+  [VAR_PROC_INPAINT] = GIMP_PROCEDURE_SENSITIVE_DRAWABLE | GIMP_PROCEDURE_SENSITIVE_DRAWABLES,
+  [VAR_PROC_OUTPAINT] = GIMP_PROCEDURE_SENSITIVE_DRAWABLE,
+  [VAR_PROC_GENERATE] = GIMP_PROCEDURE_SENSITIVE_DRAWABLE | GIMP_PROCEDURE_SENSITIVE_DRAWABLES
+                        | GIMP_PROCEDURE_SENSITIVE_NO_DRAWABLES,
+};
+
 static GimpProcedure *
 var_create (GimpPlugIn *plug_in, const gchar *name)
 {
-  VarProcKind    kind = kind_of (name);
-  GimpProcedure *p = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, var_run,
+  VarProcKind        kind = var_proc_kind (name);
+  const VarProcInfo *info = var_proc_info (kind);
+  GimpProcedure     *p = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, var_run,
                                                GINT_TO_POINTER (kind), NULL);
 
   gimp_procedure_set_image_types (p, "RGB*, GRAY*");
   gimp_procedure_set_attribution (p, "libvar authors", "libvar authors", "2026");
-  switch (kind)
-    {
-    case VAR_PROC_INPAINT:
-      gimp_procedure_set_sensitivity_mask (p, GIMP_PROCEDURE_SENSITIVE_DRAWABLE | GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
-      gimp_procedure_set_menu_label (p, _("VAR _In-paint..."));
-      gimp_procedure_set_documentation (p, _("Regenerate the selected area with VAR"),
-                                        "In-paints the selection of each selected layer with a VAR model (libvar). "
-                                        "The selection is the mask: feathered edges blend, pixels outside it stay "
-                                        "bit-identical. Each variant becomes a new layer above its layer, named with "
-                                        "its parameters, in one undo step.", name);
-      break;
-    case VAR_PROC_OUTPAINT:
-      gimp_procedure_set_sensitivity_mask (p, GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
-      gimp_procedure_set_menu_label (p, _("VAR _Out-paint..."));
-      gimp_procedure_set_documentation (p, _("Extend the image beyond its layer with VAR"),
-                                        "Out-paints with a VAR model: fills the canvas outside the layer (after "
-                                        "Image > Canvas Size) and the layer's transparent pixels, or, with margins, "
-                                        "enlarges the canvas by them first. Each variant becomes a new canvas-sized "
-                                        "layer, in one undo step.", name);
-      break;
-    case VAR_PROC_GENERATE:
-      gimp_procedure_set_sensitivity_mask (p, GIMP_PROCEDURE_SENSITIVE_DRAWABLE | GIMP_PROCEDURE_SENSITIVE_DRAWABLES
-                                              | GIMP_PROCEDURE_SENSITIVE_NO_DRAWABLES);
-      gimp_procedure_set_menu_label (p, _("VAR _Generate..."));
-      gimp_procedure_set_documentation (p, _("Generate an image of a class with VAR"),
-                                        "Generates a class-conditional image (ImageNet class) at the model's size "
-                                        "with a VAR model, as a new layer centred on the canvas (one per variant), "
-                                        "in one undo step.", name);
-      break;
-    }
+  /* GIMP 3 shows the strings as the plug-in gives them: translated here */
+  gimp_procedure_set_menu_label (p, _(info->menu_label));
+  gimp_procedure_set_documentation (p, _(info->blurb), info->help, name);
+  gimp_procedure_set_sensitivity_mask (p, sensitivity[kind]);
   gimp_procedure_add_menu_path (p, "<Image>/Filters/Generate");   /* after the menu label */
   add_arguments (p, kind);
   return p;

@@ -81,7 +81,18 @@ typedef struct
 } VarValues;
 
 /* values.c */
+typedef struct
+{
+  const gchar *name;          /* PDB name */
+  const gchar *menu_label;    /* N_(): translate when used */
+  const gchar *blurb;         /* N_() */
+  const gchar *help;          /* English, as GIMP's other procedures */
+  const gchar *title;         /* N_(): the dialog's title */
+  const gchar *working;       /* N_(): the progress window's title */
+} VarProcInfo;
+const VarProcInfo *var_proc_info  (VarProcKind kind);
 const gchar *var_proc_name        (VarProcKind kind);
+VarProcKind  var_proc_kind        (const gchar *name);   /* PROC_INPAINT for an unknown name */
 void         var_values_default   (VarValues *vals);
 void         var_values_to_params (const VarValues *vals, var_edit_params *params);
 /* Checks what the plug-in decides itself (variants, margins); the sampling

@@ -12,6 +12,18 @@
 
 #include <string.h>
 
+/* A new layer with alpha in the image's colour model (and precision), at
+ * `position` in the group `parent` (api_place_above). */
+static ApiLayer
+layer_new (ApiImage image, ApiLayer parent, gint position, const gchar *name, gint w, gint h)
+{
+  ApiLayer layer = gimp_layer_new (image, name, w, h, api_image_is_gray (image) ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE,
+                                   100.0, GIMP_LAYER_MODE_NORMAL);
+
+  gimp_image_insert_layer (image, layer, parent, position);
+  return layer;
+}
+
 /* Adds one layer per result, in the caller's undo group, at (x, y), directly
  * above `above` (or at the top when API_NONE).  The first variant is on top
  * and visible, the others hidden below it.  Where `regenerated` (one byte per
@@ -31,7 +43,7 @@ add_result_layers (ApiImage image, ApiDrawable above, const VarJob *job, gint x,
   for (i = n - 1; i >= 0; i--)
     {
       const var_image *img = var_result_image (job->result, i);
-      ApiLayer layer = api_layer_new (image, parent, position, var_job_layer_name (job, i), img->width, img->height);
+      ApiLayer layer = layer_new (image, parent, position, var_job_layer_name (job, i), img->width, img->height);
       g_autoptr (GeglBuffer) buf = NULL;
 
       api_set_offsets (layer, x, y);
@@ -172,7 +184,7 @@ var_proc_inpaint (ApiImage image, const ApiDrawable *drawables, gint n, const Va
           g_autofree gchar *name = api_name (drawables[i]);
           title = g_strdup_printf (_("VAR in-painting “%s” (%d/%d)"), name, i + 1, n);
         }
-      if (! var_job_run (g_ptr_array_index (jobs, i), interactive, title ? title : _("VAR in-painting"), error))
+      if (! var_job_run (g_ptr_array_index (jobs, i), interactive, title ? title : _(var_proc_info (VAR_PROC_INPAINT)->working), error))
         return FALSE;
     }
   for (i = 0; i < n; i++)
@@ -224,7 +236,7 @@ var_proc_outpaint (ApiImage image, ApiDrawable drawable, const VarValues *vals, 
       return FALSE;
     }
   geometry = geometry_of (image, drawable);
-  if (! var_job_run (job, interactive, _("VAR out-painting"), error)
+  if (! var_job_run (job, interactive, _(var_proc_info (VAR_PROC_OUTPAINT)->working), error)
       || ! unchanged_since (image, drawable, &geometry, error))
     return FALSE;
 
@@ -250,7 +262,7 @@ var_proc_generate (ApiImage image, ApiDrawable above, const VarValues *vals, gbo
   if (! var_values_check (VAR_PROC_GENERATE, vals, error))
     return FALSE;
   job = var_job_new (VAR_PROC_GENERATE, vals);
-  if (! var_job_run (job, interactive, _("VAR generating"), error))
+  if (! var_job_run (job, interactive, _(var_proc_info (VAR_PROC_GENERATE)->working), error))
     return FALSE;
   if (! api_image_valid (image))
     {

@@ -7,16 +7,45 @@
 
 G_DEFINE_QUARK (libvar-gimp-error-quark, var_gimp_error)
 
+/* What GIMP shows of each procedure, in VarProcKind order (both front ends). */
+static const VarProcInfo proc_info[] = {
+  { PROC_INPAINT, N_("VAR _In-paint..."), N_("Regenerate the selected area with VAR"),
+    "In-paints the selection of the layer (GIMP 3: of each selected layer) with a VAR model (libvar). The "
+    "selection is the mask: feathered edges blend, pixels outside it stay bit-identical. Each variant becomes a "
+    "new layer above its layer, named with its parameters, in one undo step.",
+    N_("VAR In-paint"), N_("VAR in-painting") },
+  { PROC_OUTPAINT, N_("VAR _Out-paint..."), N_("Extend the image beyond its layer with VAR"),
+    "Out-paints with a VAR model: fills the canvas outside the layer (after Image > Canvas Size) and the "
+    "layer's transparent pixels, or, with margins, enlarges the canvas by them first. Each variant becomes a new "
+    "canvas-sized layer, in one undo step.",
+    N_("VAR Out-paint"), N_("VAR out-painting") },
+  { PROC_GENERATE, N_("VAR _Generate..."), N_("Generate an image of a class with VAR"),
+    "Generates a class-conditional image (ImageNet class) at the model's size with a VAR model, as a new layer "
+    "centred on the canvas (one per variant), in one undo step.",
+    N_("VAR Generate"), N_("VAR generating") },
+};
+
+const VarProcInfo *
+var_proc_info (VarProcKind kind)
+{
+  return &proc_info[kind >= VAR_PROC_INPAINT && kind <= VAR_PROC_GENERATE ? kind : VAR_PROC_INPAINT];
+}
+
 const gchar *
 var_proc_name (VarProcKind kind)
 {
-  switch (kind)
-    {
-    case VAR_PROC_INPAINT:  return PROC_INPAINT;
-    case VAR_PROC_OUTPAINT: return PROC_OUTPAINT;
-    case VAR_PROC_GENERATE: return PROC_GENERATE;
-    }
-  return PROC_INPAINT;
+  return var_proc_info (kind)->name;
+}
+
+VarProcKind
+var_proc_kind (const gchar *name)
+{
+  gint k;
+
+  for (k = VAR_PROC_INPAINT; k <= VAR_PROC_GENERATE; k++)
+    if (g_strcmp0 (name, proc_info[k].name) == 0)
+      return (VarProcKind) k;
+  return VAR_PROC_INPAINT;
 }
 
 void

@@ -213,6 +213,7 @@ def xdotool(*args):
 
 
 def wait_window(name, timeout=60):
+    """The first visible window whose title matches `name` (an xdotool regex: POSIX extended)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         ids = xdotool("search", "--onlyvisible", "--name", name)
@@ -302,8 +303,8 @@ try:
     sf_ok("(gimp-image-clean-all img)", "image clean")
     sf_ok("(gimp-displays-flush)", "flush")
     # the image window: GIMP's title format, "*in.png-1.0 (RGB color 8-bit ...) 96x80 – GIMP"
-    # (GIMP 3 names an image loaded by a script "[Untitled]-1.0 (RGB color ...)")
-    image_win = wait_window(r"^\[Untitled\]-[0-9]+\.[0-9] \(RGB" if gimp3 else r"in\.png-[0-9]")
+    # (GIMP 3.0 names an image loaded by a script "[Untitled]-1.0 (RGB color ...)", 3.2 "[in] (imported)-1.0 (...")
+    image_win = wait_window(r"\]( \(imported\))?-[0-9]+\.[0-9] \(RGB" if gimp3 else r"in\.png-[0-9]")
     if not expect(image_win is not None, "image window shown"):
         for wid in xdotool("search", "--onlyvisible", "--name", "."):
             print("window", wid, xdotool("getwindowname", wid))
