@@ -164,6 +164,7 @@ static const var_backend_ops opencl_ops = {
   ocl_vq_argmin, ocl_codebook_gather_cm, ocl_select_cm, ocl_cm_to_tokens,
   ocl_embed_rows, ocl_add_rows, ocl_ln_modulate, ocl_gated_add, ocl_attention_kv, ocl_cfg_combine, ocl_sample,
   ocl_gumbel_mix,
+  NULL,   /* linear_lp: reduced-precision weights arrive as float32 (tf_weights.c) */
 };
 
 var_status var_backend_opencl_new(var_ctx *ctx, const char *device_spec, var_backend **out)

@@ -188,6 +188,7 @@ static const var_backend_ops cpu_ops = {
   cpu_vq_argmin, cpu_codebook_gather_cm, cpu_select_cm, cpu_cm_to_tokens,
   cpu_embed_rows, cpu_add_rows, cpu_ln_modulate, cpu_gated_add, cpu_attention_kv, cpu_cfg_combine, cpu_sample,
   cpu_gumbel_mix,
+  cpu_linear_lp,
 };
 
 var_status var_backend_cpu_new(var_ctx *ctx, var_backend **out)

@@ -44,6 +44,7 @@ const char *var_dtype_name(var_dtype dt)
   case VAR_DTYPE_I64: return "int64";
   case VAR_DTYPE_I32: return "int32";
   case VAR_DTYPE_U8: return "uint8";
+  case VAR_DTYPE_I8: return "int8";
   }
   return "?";
 }
@@ -257,11 +258,12 @@ static var_status st_dtype(var_checkpoint *ck, const char *s, const char *name, 
   else if (!strcmp(s, "I64")) *out = VAR_DTYPE_I64;
   else if (!strcmp(s, "I32")) *out = VAR_DTYPE_I32;
   else if (!strcmp(s, "U8")) *out = VAR_DTYPE_U8;
+  else if (!strcmp(s, "I8")) *out = VAR_DTYPE_I8;
   else {
     for (i = 0; s[i] && i + 1 < sizeof buf; i++) buf[i] = (s[i] >= 0x20 && s[i] < 0x7F) ? s[i] : '?';
     buf[i] = '\0';
     return var_fail(ck->ctx, VAR_ERR_UNSUPPORTED,
-                    "safetensors tensor \"%.200s\" has dtype %s (supported: F32, F16, BF16, I64, I32, U8)", name, buf);
+                    "safetensors tensor \"%.200s\" has dtype %s (supported: F32, F16, BF16, I64, I32, U8, I8)", name, buf);
   }
   return VAR_OK;
 }
@@ -576,7 +578,7 @@ var_status var_checkpoint_tensor(const var_checkpoint *ck, int i, var_tensor_inf
   return VAR_OK;
 }
 
-static float half_to_float(uint16_t h)
+float var_half_to_float(uint16_t h)
 {
   uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1F, man = h & 0x3FF, bits;
   float f;
@@ -617,7 +619,7 @@ var_status var_ckpt_f32(var_checkpoint *ck, const char *name, int ndim, const in
       if (st != VAR_OK) return st;
       for (i = 0; i < t->numel; i++) {
         if (t->dtype == VAR_DTYPE_F16) {
-          dst[i] = half_to_float(src[i]);
+          dst[i] = var_half_to_float(src[i]);
         } else {
           uint32_t bits = (uint32_t)src[i] << 16;
           memcpy(&dst[i], &bits, 4);

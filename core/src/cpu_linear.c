@@ -7,6 +7,7 @@
  * weights) use a kernel that streams every weight row once, and larger ones the
  * SGEMM (cpu_gemm.c) followed by one bias/activation pass.  Either way each
  * output is summed in a fixed order by one thread. */
+#include "cpu_linear_lp.h"
 #include "cpu_ops.h"
 #include "cpu_simd.h"
 
@@ -21,6 +22,7 @@
 
 typedef struct {
   const float *X, *W, *bias;
+  const var_lp_weights *lp;   /* reduced-precision weights instead of W (cpu_linear_lp.h), or NULL */
   float *Y;
   int M, N, K, act, simd;
 } lin_job;
@@ -236,7 +238,8 @@ static void gk_tasks(void *arg, int64_t begin, int64_t end, int thread)
     int k0, m, p, i, n;
     for (k0 = 0; k0 < j->K; k0 += GK_KC) {
       const int kc = j->K - k0 < GK_KC ? j->K - k0 : GK_KC, first = k0 == 0, last = k0 + kc >= j->K;
-      gk_pack(j->W, j->K, n0, nn, k0, kc, wp);
+      if (j->lp) var_lp_pack_panels(j->lp, j->K, n0, nn, k0, kc, GK_NR, wp, 1);
+      else gk_pack(j->W, j->K, n0, nn, k0, kc, wp);
       for (m = 0; m < j->M; m += GK_MR) {
         const int mr = j->M - m < GK_MR ? j->M - m : GK_MR;
         const float *x = g->xp + ((size_t)(m / GK_MR) * j->K + k0) * GK_MR;
@@ -299,14 +302,15 @@ static int use_own_gemm(int simd)
   return simd && !(e && !strcmp(e, "blas"));
 }
 
-var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
-                      int act)
+static var_status linear_any(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W,
+                             const var_lp_weights *lp, var_dptr bias, var_dptr Y, int act)
 {
   lin_job j;
   var_status s;
   if (M <= 0 || N <= 0) return VAR_OK;
   j.X = cpu_f32(X);
-  j.W = cpu_f32(W);
+  j.W = lp ? NULL : cpu_f32(W);
+  j.lp = lp;
   j.bias = cpu_f32(bias);
   j.Y = cpu_f32(Y);
   j.M = M;
@@ -314,8 +318,12 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
   j.K = K;
   j.act = act;
   j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2;
+  /* reduced precision: few rows (or no AVX2) stream the weights; more rows
+   * widen panels for the blocked kernel */
+  if (lp && (!j.simd || M <= VAR_LP_STREAM_MAX_M || K <= 0))
+    return var_lp_linear_stream(be, M, N, K, j.X, lp, j.bias, j.Y, act);
 #if VAR_HAVE_X86_SIMD
-  if (use_own_gemm(j.simd) && K > 0) {
+  if ((lp || use_own_gemm(j.simd)) && K > 0) {
     gk_job g;
     const int tiles = (M + GK_MR - 1) / GK_MR;
     g.j = &j;
@@ -341,4 +349,24 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
   if (s != VAR_OK || (!bias.buf && act == VAR_ACT_NONE)) return s;
   var_parallel_for(cpu_pool(be), M, 4, bias_act_rows, &j);
   return VAR_OK;
+}
+
+var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
+                      int act)
+{
+  return linear_any(be, M, N, K, X, W, NULL, bias, Y, act);
+}
+
+var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W, var_dptr wscale,
+                         var_dptr bias, var_dptr Y, int act)
+{
+  var_lp_weights lp;
+  if (wtype != VAR_DTYPE_BF16 && wtype != VAR_DTYPE_F16 && wtype != VAR_DTYPE_I8)
+    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "linear: weights of type %s", var_dtype_name(wtype));
+  if ((wtype == VAR_DTYPE_I8) != (wscale.buf != NULL))
+    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "linear: row scales go with int8 weights only");
+  lp.type = wtype;
+  lp.w = (const float *)W.buf->host + W.off;
+  lp.scale = cpu_f32(wscale);
+  return linear_any(be, M, N, K, X, W, &lp, bias, Y, act);
 }

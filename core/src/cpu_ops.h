@@ -44,6 +44,8 @@ var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int
                     int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc);
 var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
                       int act);
+var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W, var_dptr wscale,
+                         var_dptr bias, var_dptr Y, int act);
 
 /* cpu_eltwise.c */
 var_status cpu_axpby(var_backend *be, size_t n, float a, var_dptr x, float b, var_dptr y, var_dptr out);

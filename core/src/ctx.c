@@ -223,8 +223,11 @@ var_status var_ctx_new(const var_ctx_params *params, var_ctx **out)
   }
   if (params->n_threads < 0 || params->n_threads > 1024)
     return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "n_threads %d is out of range (0..1024)", params->n_threads);
+  if (params->weights < VAR_WEIGHTS_AS_STORED || params->weights > VAR_WEIGHTS_INT8)
+    return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "weights %d is not a var_weights value", params->weights);
   ctx = calloc(1, sizeof *ctx);
   if (!ctx) return var_fail(NULL, VAR_ERR_NO_MEMORY, "out of memory creating a context");
+  ctx->weights = params->weights;
   ctx->log = params->log;
   ctx->log_user = params->log_user;
   ctx->log_level = params->log_level;

@@ -26,6 +26,7 @@ struct var_ctx {
   var_pool *pool;
   var_backend *backend;         /* never NULL after var_ctx_new */
   char backend_name[256];
+  int weights;                  /* var_weights: convert linear weights to this type on load */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
