@@ -8,5 +8,6 @@ int cmd_inpaint(int argc, char **argv);
 int cmd_outpaint(int argc, char **argv);
 int cmd_edit(int argc, char **argv);
 int cmd_classes(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static void usage(FILE *fp)
           "  edit IMAGE --mask MASK --class NAME redraw the masked area as a class\n"
           "  classes [TEXT]                      list the class names (or search them)\n"
           "  inspect FILE [--tensors]            print a checkpoint's derived configuration (and its tensors)\n"
+          "  convert IN OUT.safetensors --dtype T  rewrite a checkpoint with bf16, f16 or int8 weights\n"
           "  version                             print the library version\n"
           "\n"
           "Models are read from --model-dir, else $VAR_MODEL_DIR, else ~/.local/share/libvar/models:\n"
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "inpaint")) return cmd_inpaint(argc - 1, argv + 1);
   if (!strcmp(argv[1], "outpaint")) return cmd_outpaint(argc - 1, argv + 1);
   if (!strcmp(argv[1], "edit")) return cmd_edit(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 1, argv + 1);
   if (!strcmp(argv[1], "classes")) return cmd_classes(argc - 1, argv + 1);
   if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
     printf("libvar %s\n", var_version());
