@@ -318,9 +318,8 @@ static var_status linear_any(var_backend *be, int M, int N, int K, var_dptr X, v
   j.K = K;
   j.act = act;
   j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2;
-  /* reduced precision: few rows (or no AVX2) stream the weights; more rows
-   * widen panels for the blocked kernel */
-  if (lp && (!j.simd || M <= VAR_LP_STREAM_MAX_M || K <= 0))
+  /* reduced precision: the blocked kernel widens panels (cpu_linear_lp.c) */
+  if (lp && (!j.simd || K <= 0))
     return var_lp_linear_stream(be, M, N, K, j.X, lp, j.bias, j.Y, act);
 #if VAR_HAVE_X86_SIMD
   if ((lp || use_own_gemm(j.simd)) && K > 0) {

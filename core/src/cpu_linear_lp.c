@@ -1,11 +1,13 @@
 /* cpu_linear_lp.c — products with bfloat16 / float16 / int8 weights (CPU backend).
  *
- * The streaming kernel reads every weight row once per call and widens it to
- * float32 in registers: the first scales of a generation (a few rows against
- * the whole model) are bound by reading the weights, so half or a quarter of
- * the bytes is what makes them faster.  Sums are float32, each output summed
- * by one thread in one fixed order (so results do not depend on the thread
- * count); an int8 row's scale multiplies its finished sum. */
+ * With AVX2 (+F16C) the blocked kernel of cpu_linear.c does every product: its
+ * per-task packing step widens the weights here (var_lp_pack_panels), 8 rows x
+ * 8 columns at a time in registers, int8 rows times their scale.  So each output
+ * is summed in the same fixed order as with float32 weights, whatever the rows,
+ * tasks or threads (an image is the same made alone or in a batch, and with or
+ * without its guidance half).  Reading half or a quarter of the bytes is what
+ * speeds up the first scales, which are bound by reading the weights.
+ * Without AVX2 a portable kernel widens one weight row at a time. */
 #include "cpu_linear_lp.h"
 #include "ckpt.h"
 #include "cpu_simd.h"
@@ -59,64 +61,14 @@ static inline const void *lp_row_ptr(const var_lp_weights *W, int K, int n)
                                  : (const void *)((const uint16_t *)W->w + (size_t)n * K);
 }
 
-/* y[m][n..n+1] for m in [m0, m0 + mb), mb <= 4: two weight rows against up to four
- * input rows, 8 independent sums.  Columns past the last multiple of 8 are added
- * scalar at the end, in column order. */
-#define LP_STREAM_BODY(TYPE)                                                                                  \
-  do {                                                                                                        \
-    for (k = 0; k + 8 <= K; k += 8) {                                                                         \
-      const __m256 w0 = lp_load8(TYPE, r0, k), w1 = lp_load8(TYPE, r1, k);                                    \
-      for (i = 0; i < mb; i++) {                                                                              \
-        const __m256 xv = _mm256_loadu_ps(x[i] + k);                                                          \
-        a0[i] = _mm256_fmadd_ps(xv, w0, a0[i]);                                                               \
-        a1[i] = _mm256_fmadd_ps(xv, w1, a1[i]);                                                               \
-      }                                                                                                       \
-    }                                                                                                         \
-  } while (0)
-
-VAR_TARGET_AVX2 static void lp_stream_pair(const var_lp_weights *W, int K, int n, int two, const float *X, int m0,
-                                           int mb, float out[4][2])
-{
-  const void *r0 = lp_row_ptr(W, K, n), *r1 = lp_row_ptr(W, K, two ? n + 1 : n);
-  const float *x[4];
-  __m256 a0[4], a1[4];
-  float tail0[8], tail1[8];
-  int i, k;
-  for (i = 0; i < mb; i++) {
-    x[i] = X + (size_t)(m0 + i) * K;
-    a0[i] = a1[i] = _mm256_setzero_ps();
-  }
-  /* one instantiation per type so the widening is not re-decided per load */
-  if (W->type == VAR_DTYPE_BF16) LP_STREAM_BODY(VAR_DTYPE_BF16);
-  else if (W->type == VAR_DTYPE_F16) LP_STREAM_BODY(VAR_DTYPE_F16);
-  else LP_STREAM_BODY(VAR_DTYPE_I8);
-  {
-    const int kt = K - k;
-    if (kt) {
-      lp_row_portable(W, K, n, k, kt, tail0);
-      lp_row_portable(W, K, two ? n + 1 : n, k, kt, tail1);
-    }
-    for (i = 0; i < mb; i++) {
-      float s0 = var_hsum256(a0[i]), s1 = var_hsum256(a1[i]);
-      int t;
-      for (t = 0; t < kt; t++) {
-        s0 += x[i][k + t] * tail0[t];
-        s1 += x[i][k + t] * tail1[t];
-      }
-      out[i][0] = s0;
-      out[i][1] = s1;
-    }
-  }
-}
-#undef LP_STREAM_BODY
 #endif
 
 typedef struct {
   const float *X, *bias;
   const var_lp_weights *W;
   float *Y;
-  float *rowbuf;     /* portable path: one widened row per thread, K floats each */
-  int M, N, K, act, simd;
+  float *rowbuf;     /* one widened row per thread, K floats each */
+  int M, N, K, act;
 } lp_job;
 
 static void lp_finish(const lp_job *j, int m, int n, float sum)
@@ -133,24 +85,6 @@ static void lp_stream_tasks(void *arg, int64_t begin, int64_t end, int thread)
   for (t = begin; t < end; t++) {
     const int n0 = (int)t * LP_ROWS_PER_TASK, n1 = n0 + LP_ROWS_PER_TASK < j->N ? n0 + LP_ROWS_PER_TASK : j->N;
     int n, m, k;
-#if VAR_HAVE_X86_SIMD
-    if (j->simd) {
-      for (n = n0; n < n1; n += 2) {
-        const int two = n + 1 < n1;
-        for (m = 0; m < j->M; m += 4) {
-          const int mb = j->M - m < 4 ? j->M - m : 4;
-          float out[4][2];
-          int i;
-          lp_stream_pair(j->W, j->K, n, two, j->X, m, mb, out);
-          for (i = 0; i < mb; i++) {
-            lp_finish(j, m + i, n, out[i][0]);
-            if (two) lp_finish(j, m + i, n + 1, out[i][1]);
-          }
-        }
-      }
-      continue;
-    }
-#endif
     {
       float *w = j->rowbuf + (size_t)thread * j->K;
       for (n = n0; n < n1; n++) {
@@ -185,9 +119,8 @@ var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const floa
   j.N = N;
   j.K = K;
   j.act = act;
-  j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2;
   j.rowbuf = NULL;
-  if (!j.simd) s = var_alloc(be->ctx, var_size_mul3((size_t)var_pool_size(cpu_pool(be)), (size_t)K, 4),
+  s = var_alloc(be->ctx, var_size_mul3((size_t)var_pool_size(cpu_pool(be)), (size_t)K, 4),
                              (void **)&j.rowbuf);
   if (s == VAR_OK)
     var_parallel_for(cpu_pool(be), (N + LP_ROWS_PER_TASK - 1) / LP_ROWS_PER_TASK, 1, lp_stream_tasks, &j);
@@ -195,25 +128,88 @@ var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const floa
   return s;
 }
 
+
 #if VAR_HAVE_X86_SIMD
-VAR_TARGET_AVX2 static void lp_widen_avx2(const var_lp_weights *W, int K, int n, int k0, int cnt, float *out)
+/* 8 rows x 8 columns of W (rows src[0..7], columns k..k+7), widened and scaled,
+ * stored transposed: dst[c * nr + i] = W[row i][k + c]. */
+VAR_TARGET_AVX2 static void lp_pack8x8(int type, const void *const *src, const float *sc, int k, float *dst, int nr)
 {
-  const void *row = lp_row_ptr(W, K, n);
-  int k = 0;
-  if (W->type == VAR_DTYPE_BF16)
-    for (; k + 8 <= cnt; k += 8) _mm256_storeu_ps(out + k, lp_load8(VAR_DTYPE_BF16, row, k0 + k));
-  else if (W->type == VAR_DTYPE_F16)
-    for (; k + 8 <= cnt; k += 8) _mm256_storeu_ps(out + k, lp_load8(VAR_DTYPE_F16, row, k0 + k));
-  else
-    for (; k + 8 <= cnt; k += 8) _mm256_storeu_ps(out + k, lp_load8(VAR_DTYPE_I8, row, k0 + k));
-  if (k < cnt) lp_row_portable(W, K, n, k0 + k, cnt - k, out + k);
+  __m256 a[8], t[8], u[8];
+  int i;
+  for (i = 0; i < 8; i++) {
+    a[i] = lp_load8(type, src[i], k);
+    if (sc) a[i] = _mm256_mul_ps(a[i], _mm256_set1_ps(sc[i]));
+  }
+  for (i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+  }
+  u[0] = _mm256_shuffle_ps(t[0], t[2], 0x44);
+  u[1] = _mm256_shuffle_ps(t[0], t[2], 0xEE);
+  u[2] = _mm256_shuffle_ps(t[1], t[3], 0x44);
+  u[3] = _mm256_shuffle_ps(t[1], t[3], 0xEE);
+  u[4] = _mm256_shuffle_ps(t[4], t[6], 0x44);
+  u[5] = _mm256_shuffle_ps(t[4], t[6], 0xEE);
+  u[6] = _mm256_shuffle_ps(t[5], t[7], 0x44);
+  u[7] = _mm256_shuffle_ps(t[5], t[7], 0xEE);
+  for (i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + (size_t)i * nr, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (size_t)(i + 4) * nr, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+VAR_TARGET_AVX2 static void lp_pack_avx2(const var_lp_weights *W, int K, int n0, int nn, int k0, int kc, int nr,
+                                         float *wp)
+{
+  int p, r, k, i;
+  for (p = 0; p * nr < nn; p++) {
+    float *dst = wp + (size_t)p * kc * nr;
+    for (r = 0; r < nr; r += 8) {
+      const int rows = nn - p * nr - r, n = n0 + p * nr + r;
+      const void *src[8];
+      k = 0;
+      if (rows >= 8) {
+        for (i = 0; i < 8; i++) src[i] = lp_row_ptr(W, K, n + i);
+        if (W->type == VAR_DTYPE_BF16)
+          for (; k + 8 <= kc; k += 8) lp_pack8x8(VAR_DTYPE_BF16, src, NULL, k0 + k, dst + (size_t)k * nr + r, nr);
+        else if (W->type == VAR_DTYPE_F16)
+          for (; k + 8 <= kc; k += 8) lp_pack8x8(VAR_DTYPE_F16, src, NULL, k0 + k, dst + (size_t)k * nr + r, nr);
+        else
+          for (; k + 8 <= kc; k += 8) lp_pack8x8(VAR_DTYPE_I8, src, W->scale + n, k0 + k, dst + (size_t)k * nr + r, nr);
+      }
+      if (k < kc) {   /* tail columns, or a group with missing rows */
+        float col[8];
+        int c;
+        for (i = 0; i < 8; i++) {
+          if (i >= rows) {
+            for (c = k; c < kc; c++) dst[(size_t)c * nr + r + i] = 0.0f;
+            continue;
+          }
+          for (c = k; c < kc; c += 8) {
+            const int cnt = kc - c < 8 ? kc - c : 8, m = 0;
+            int q;
+            lp_row_portable(W, K, n + i, k0 + c, cnt, col);
+            for (q = m; q < cnt; q++)
+              dst[(size_t)(c + q) * nr + r + i] = W->scale ? col[q] * W->scale[n + i] : col[q];
+          }
+        }
+      }
+    }
+  }
 }
 #endif
 
 void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, int kc, int nr, float *wp, int simd)
 {
-  float row[512];
+  float row[256];
   int p, r, k, c;
+#if VAR_HAVE_X86_SIMD
+  if (simd && nr % 8 == 0) {
+    lp_pack_avx2(W, K, n0, nn, k0, kc, nr, wp);
+    return;
+  }
+#endif
+  (void)simd;
   for (p = 0; p * nr < nn; p++) {
     float *dst = wp + (size_t)p * kc * nr;
     for (r = 0; r < nr; r++) {
@@ -223,26 +219,18 @@ void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, 
         continue;
       }
       for (k = 0; k < kc; k += c) {
-        const float sc = W->scale ? W->scale[n] : 1.0f;
         int i;
-        c = kc - k < (int)(sizeof row / sizeof row[0]) ? kc - k : (int)(sizeof row / sizeof row[0]);
-#if VAR_HAVE_X86_SIMD
-        if (simd) {
-          /* the same values as the portable widening, 8 at a time */
-          lp_widen_avx2(W, K, n, k0 + k, c, row);
-        } else
-#endif
-          lp_row_portable(W, K, n, k0 + k, c, row);
-        for (i = 0; i < c; i++) dst[(size_t)(k + i) * nr + r] = row[i] * sc;
+        c = kc - k < 256 ? kc - k : 256;
+        lp_row_portable(W, K, n, k0 + k, c, row);
+        for (i = 0; i < c; i++) dst[(size_t)(k + i) * nr + r] = W->scale ? row[i] * W->scale[n] : row[i];
       }
     }
   }
-  (void)simd;
 }
 
 
 const char *var_lp_kernel_name(int type)
 {
   (void)type;
-  return var_cpu_simd_level() >= VAR_SIMD_AVX2 ? "avx2+fma+f16c" : "portable";
+  return var_cpu_simd_level() >= VAR_SIMD_AVX2 ? "avx2+fma+f16c, widened while packing" : "portable C, one row at a time";
 }

@@ -1,10 +1,10 @@
 /* cpu_linear_lp.h — linear layers whose weights are bfloat16, float16 or int8
  * (cpu_linear_lp.c), shared with the blocked kernel of cpu_linear.c.
  *
- * No float32 copy of a weight matrix is ever made: few-row products stream each
- * weight row once and widen it in registers; many-row products widen one
- * panel (at most GK_NC x GK_KC values, per thread) at a time into the blocked
- * kernel's packing buffer, where float32 weights are copied anyway. */
+ * No float32 copy of a weight matrix is ever made: the blocked kernel widens one
+ * panel (at most GK_NC x GK_KC values, per thread) at a time into its packing
+ * buffer, where float32 weights are copied too; the portable kernel widens one
+ * row at a time. */
 #ifndef VAR_CPU_LINEAR_LP_H
 #define VAR_CPU_LINEAR_LP_H
 
@@ -16,21 +16,17 @@ typedef struct var_lp_weights {
   const float *scale;    /* I8: [N] row scales; else NULL */
 } var_lp_weights;
 
-/* Up to this many input rows the streaming kernel runs (measured on an AMD EPYC
- * Zen 4 with AVX2: it beats packing panels for the blocked kernel below ~24). */
-#define VAR_LP_STREAM_MAX_M 16
-
 /* panel[k][r] (rows of `nr` floats, k < kc) = W[n0 + r][k0 + k] as float32 (times the
  * row's scale for I8), r < nn; rows nn..nr-1 of every panel are 0.  Panels of nr
  * rows follow each other (kc * nr floats apart) until nn rows are covered. */
 void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, int kc, int nr, float *wp,
                         int simd);
 
-/* Y[M, N] = act(X[M, K] W^T + bias): the streaming kernel, any M. */
+/* Y[M, N] = act(X[M, K] W^T + bias): the portable kernel (one widened row per thread). */
 var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const float *X, const var_lp_weights *W,
                                 const float *bias, float *Y, int act);
 
-/* "avx2+fma+f16c" or "portable": the code that runs for weights of `type`. */
+/* The code that runs for weights of `type`, e.g. "avx2+fma+f16c (widened in packing)". */
 const char *var_lp_kernel_name(int type);
 
 #endif
