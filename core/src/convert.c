@@ -89,6 +89,9 @@ static int write_tensor(FILE *fp, const out_tensor *o, float *row, void *conv)
   if (!is_float(o->type) && o->type != VAR_DTYPE_I8)   /* integers: as they are */
     return fwrite(t->data, 1, t->nbytes, fp) == t->nbytes;
   if (t->numel == 0) return 1;
+  /* int8 to int8: the same numbers (re-deriving a scale from q * scale may round it) */
+  if (o->is_scale && o->src_scale) return fwrite(o->src_scale, 4, (size_t)N, fp) == (size_t)N;
+  if (o->type == VAR_DTYPE_I8 && t->dtype == VAR_DTYPE_I8) return fwrite(t->data, 1, t->nbytes, fp) == t->nbytes;
   for (n = 0; n < N; n++) {
     var_lp_row_f32(t->dtype, (const uint8_t *)t->data + (size_t)(n * rowlen) * in_es, rowlen,
                    o->src_scale ? o->src_scale[n] : 1.0f, row);
