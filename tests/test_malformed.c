@@ -1199,7 +1199,7 @@ static void test_safetensors_malformed(void)
     { "JSON object of numbers", "{\"a\":1}", 0, VAR_ERR_FORMAT, "\"a\" lacks dtype, shape or data_offsets" },
     { "trailing garbage", "{} x", 0, VAR_ERR_FORMAT, "trailing characters" },
     { "unknown dtype F64", "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 16,
-      VAR_ERR_UNSUPPORTED, "has dtype F64 (supported: F32, F16, BF16, I64, I32, U8)" },
+      VAR_ERR_UNSUPPORTED, "has dtype F64 (supported: F32, F16, BF16, I64, I32, U8, I8)" },
     { "dtype not a string", "{\"a\":{\"dtype\":7,\"shape\":[2],\"data_offsets\":[0,8]}}", 8, VAR_ERR_FORMAT,
       "lacks dtype" },
     { "data_offsets past the end", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8,
