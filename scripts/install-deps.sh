@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages libvar builds and tests with (apt-get, as
 # root or through sudo).  Skips the install when everything is already there.
 set -e
-PKGS="build-essential pkg-config meson ninja-build gettext python3 python3-numpy
+PKGS="build-essential pkg-config meson ninja-build gettext python3 python3-numpy python3-pil
   libcunit1-dev libopenblas-dev libpng-dev
   ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd clinfo libclblast-dev
   libglib2.0-dev libgegl-dev libbabl-dev libgimp2.0-dev gimp

@@ -102,7 +102,8 @@ typedef struct var_ctx_params {
   var_log_level log_level;
   int weights;            /* a var_weights value: the type the transformer's linear-layer weights are
                              converted to when a checkpoint loads (VAR_WEIGHTS_AS_STORED, the default,
-                             keeps what the file holds; see "Reduced-precision weights" below) */
+                             keeps what the file holds, unless $VAR_WEIGHTS names a type; see
+                             "Reduced-precision weights" below) */
 } var_ctx_params;
 
 /* Fills in the defaults described above. */

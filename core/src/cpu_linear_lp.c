@@ -231,6 +231,10 @@ void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, 
 
 const char *var_lp_kernel_name(int type)
 {
-  (void)type;
-  return var_cpu_simd_level() >= VAR_SIMD_AVX2 ? "avx2+fma+f16c, widened while packing" : "portable C, one row at a time";
+  if (var_cpu_simd_level() < VAR_SIMD_AVX2)
+    return type == VAR_DTYPE_F32 ? "portable C / SGEMM" : "portable C, one widened row at a time";
+  if (type == VAR_DTYPE_F32) return "avx2+fma blocked kernel";
+  if (type == VAR_DTYPE_F16) return "avx2+fma blocked kernel, f16c widening while packing";
+  return type == VAR_DTYPE_I8 ? "avx2+fma blocked kernel, int8 x scale widened while packing"
+                              : "avx2+fma blocked kernel, bf16 widened while packing";
 }

@@ -26,7 +26,7 @@ void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, 
 var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const float *X, const var_lp_weights *W,
                                 const float *bias, float *Y, int act);
 
-/* The code that runs for weights of `type`, e.g. "avx2+fma+f16c (widened in packing)". */
+/* The code that runs for weights of `type` (VAR_DTYPE_F32 too), for benchmarks. */
 const char *var_lp_kernel_name(int type);
 
 #endif

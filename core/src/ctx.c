@@ -228,6 +228,10 @@ var_status var_ctx_new(const var_ctx_params *params, var_ctx **out)
   ctx = calloc(1, sizeof *ctx);
   if (!ctx) return var_fail(NULL, VAR_ERR_NO_MEMORY, "out of memory creating a context");
   ctx->weights = params->weights;
+  if (ctx->weights == VAR_WEIGHTS_AS_STORED && getenv("VAR_WEIGHTS") && *getenv("VAR_WEIGHTS")) {
+    var_weights w;   /* the default for applications without a setting (the plug-ins) */
+    if (var_weights_parse(getenv("VAR_WEIGHTS"), &w) == VAR_OK) ctx->weights = w;
+  }
   ctx->log = params->log;
   ctx->log_user = params->log_user;
   ctx->log_level = params->log_level;
