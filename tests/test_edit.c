@@ -7,7 +7,7 @@
  * each cell in its token's colour. */
 #include "test_support.h"
 
-#include "model.h"
+#include "edit/model.h"
 #include "var.h"
 
 #include <pthread.h>

@@ -6,10 +6,10 @@
  * checkpoints and the demo model, and cfg 0 skipping the unconditional half. */
 #include "test_support.h"
 
-#include "cpu_ops.h"
-#include "generate.h"
-#include "lowp.h"
-#include "transformer.h"
+#include "cpu/cpu_ops.h"
+#include "model/generate.h"
+#include "io/lowp.h"
+#include "model/transformer.h"
 
 #include <dirent.h>
 #include <math.h>

@@ -3,9 +3,9 @@
  * sampling, determinism across thread counts, cancellation and bad input. */
 #include "test_support.h"
 
-#include "cpu_ops.h"
-#include "cpu_simd.h"
-#include "generate.h"
+#include "cpu/cpu_ops.h"
+#include "cpu/cpu_simd.h"
+#include "model/generate.h"
 #include "rng.h"
 #include "st_write.h"
 #include "stage_tf.h"

@@ -3,8 +3,8 @@
  * inputs, the VAE ops against straightforward reference loops, and bad inputs. */
 #include "test_support.h"
 
-#include "ckpt.h"
-#include "vqvae.h"
+#include "io/ckpt.h"
+#include "model/vqvae.h"
 
 #include <math.h>
 #include <stdlib.h>

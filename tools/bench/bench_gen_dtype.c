@@ -6,9 +6,9 @@
  * time starts from a fresh mapping and its peak RSS (VmHWM) is its own; the
  * parent holds no model.  Ratios are against float32 from the same run. */
 #include "bench.h"
-#include "cpu_linear_lp.h"
-#include "transformer.h"
-#include "vqvae.h"
+#include "cpu/cpu_linear_lp.h"
+#include "model/transformer.h"
+#include "model/vqvae.h"
 
 #include <stdio.h>
 #include <stdlib.h>

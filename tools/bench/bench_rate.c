@@ -1,7 +1,7 @@
 /* bench_rate.c — this machine's SGEMM rate right now, shared by the var-bench
  * modes that report against a FLOP floor (gen, vae). */
 #include "bench.h"
-#include "cpu_ops.h"
+#include "cpu/cpu_ops.h"
 
 #include <stdlib.h>
 

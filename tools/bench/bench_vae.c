@@ -6,8 +6,8 @@
  * weights to a temporary folder first.  The PyTorch side of the comparison is
  * tools/bench/bench_vae_torch.py, which runs this mode on the same file. */
 #include "bench.h"
-#include "cpu_ops.h"
-#include "vqvae.h"
+#include "cpu/cpu_ops.h"
+#include "model/vqvae.h"
 #include "random_ckpt.h"
 
 #include <math.h>

@@ -3,7 +3,7 @@
  * driver shared with stage_edit.c. */
 #include "golden.h"
 #include "stage_tf.h"
-#include "generate.h"
+#include "model/generate.h"
 
 #include <math.h>
 #include <stdio.h>
