@@ -81,21 +81,10 @@ static void bias_act_rows(void *arg, int64_t begin, int64_t end, int thread)
 
 static void small_portable(const lin_job *j, int n0, int n1)
 {
-  int n, m, k;
+  int n, m;
   for (n = n0; n < n1; n++) {
     const float *w = j->W + (size_t)n * j->K;
-    for (m = 0; m < j->M; m++) {
-      const float *x = j->X + (size_t)m * j->K;
-      float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (k = 0; k + 4 <= j->K; k += 4) {
-        a0 += x[k] * w[k];
-        a1 += x[k + 1] * w[k + 1];
-        a2 += x[k + 2] * w[k + 2];
-        a3 += x[k + 3] * w[k + 3];
-      }
-      for (; k < j->K; k++) a0 += x[k] * w[k];
-      j->Y[(size_t)m * j->N + n] = (a0 + a1) + (a2 + a3);
-    }
+    for (m = 0; m < j->M; m++) j->Y[(size_t)m * j->N + n] = cpu_dot4(j->X + (size_t)m * j->K, w, j->K);
   }
 }
 

@@ -84,24 +84,11 @@ static void lp_stream_tasks(void *arg, int64_t begin, int64_t end, int thread)
   int64_t t;
   for (t = begin; t < end; t++) {
     const int n0 = (int)t * LP_ROWS_PER_TASK, n1 = n0 + LP_ROWS_PER_TASK < j->N ? n0 + LP_ROWS_PER_TASK : j->N;
-    int n, m, k;
-    {
-      float *w = j->rowbuf + (size_t)thread * j->K;
-      for (n = n0; n < n1; n++) {
-        lp_row_portable(j->W, j->K, n, 0, j->K, w);
-        for (m = 0; m < j->M; m++) {
-          const float *x = j->X + (size_t)m * j->K;
-          float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          for (k = 0; k + 4 <= j->K; k += 4) {
-            a0 += x[k] * w[k];
-            a1 += x[k + 1] * w[k + 1];
-            a2 += x[k + 2] * w[k + 2];
-            a3 += x[k + 3] * w[k + 3];
-          }
-          for (; k < j->K; k++) a0 += x[k] * w[k];
-          lp_finish(j, m, n, (a0 + a1) + (a2 + a3));
-        }
-      }
+    float *w = j->rowbuf + (size_t)thread * j->K;
+    int n, m;
+    for (n = n0; n < n1; n++) {
+      lp_row_portable(j->W, j->K, n, 0, j->K, w);
+      for (m = 0; m < j->M; m++) lp_finish(j, m, n, cpu_dot4(j->X + (size_t)m * j->K, w, j->K));
     }
   }
 }

@@ -18,6 +18,22 @@ static inline float *cpu_f32(var_dptr p) { return p.buf ? (float *)p.buf->host +
 static inline int32_t *cpu_i32(var_dptr p) { return p.buf ? (int32_t *)p.buf->host + p.off : NULL; }
 static inline var_pool *cpu_pool(var_backend *be) { return be->ctx->pool; }
 
+/* sum_k x[k] w[k] in four interleaved float sums added pairwise: the portable
+ * kernels' one order (cpu_linear.c, cpu_linear_lp.c). */
+static inline float cpu_dot4(const float *x, const float *w, int K)
+{
+  float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int k;
+  for (k = 0; k + 4 <= K; k += 4) {
+    a0 += x[k] * w[k];
+    a1 += x[k + 1] * w[k + 1];
+    a2 += x[k + 2] * w[k + 2];
+    a3 += x[k + 3] * w[k + 3];
+  }
+  for (; k < K; k++) a0 += x[k] * w[k];
+  return (a0 + a1) + (a2 + a3);
+}
+
 /* backend_cpu.c: data derived from a constant buffer (one made by wrap_const,
  * e.g. the Winograd transform of a convolution's weights), computed once and
  * kept until that buffer is released.  `tag` tells kinds of derived data apart.
