@@ -169,50 +169,68 @@ VAR_TARGET_AVX2 static void gk_pack(const float *W, int K, int n0, int nn, int k
   }
 }
 
-/* c[GK_MR][ldc] (+)= xp[kc][GK_MR] (packed inputs) * panel[kc][GK_NR]. */
-VAR_TARGET_AVX2 static void gk_kernel(int kc, const float *xp, const float *wp, float *c, int ldc, int accumulate)
+/* c[mr][ldc] (+)= xp[kc][GK_MR] (packed inputs, rows mr.. unused) * panel[kc][GK_NR],
+ * for a constant mr <= GK_MR (inlined per value, so a tile of fewer rows, such as
+ * the 2 of a generation's first scale, does not pay for six).  Each output's sum
+ * is the same chain of FMAs whatever mr is. */
+#define GK_ROW(i, v0, v1)                                     \
+  do {                                                        \
+    if (mr > (i)) {                                           \
+      const __m256 a = _mm256_broadcast_ss(xk + (i));         \
+      v0 = _mm256_fmadd_ps(a, b0, v0);                        \
+      v1 = _mm256_fmadd_ps(a, b1, v1);                        \
+    }                                                         \
+  } while (0)
+#define GK_OUT(i, v0, v1)                                                                     \
+  do {                                                                                        \
+    if (mr > (i)) {                                                                           \
+      float *ci = c + (size_t)(i) * ldc;                                                      \
+      if (accumulate) {                                                                       \
+        v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);                                          \
+        v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);                                      \
+      }                                                                                       \
+      _mm256_storeu_ps(ci, v0);                                                               \
+      _mm256_storeu_ps(ci + 8, v1);                                                           \
+    }                                                                                         \
+  } while (0)
+VAR_TARGET_AVX2 static inline __attribute__((always_inline)) void gk_kernel_mr(const int mr, int kc, const float *xp,
+                                                                               const float *wp, float *c, int ldc,
+                                                                               int accumulate)
 {
   __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
   __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
   int k;
   for (k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_loadu_ps(wp + (size_t)k * GK_NR), b1 = _mm256_loadu_ps(wp + (size_t)k * GK_NR + 8);
-    __m256 a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR);
-    a00 = _mm256_fmadd_ps(a, b0, a00);
-    a01 = _mm256_fmadd_ps(a, b1, a01);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 1);
-    a10 = _mm256_fmadd_ps(a, b0, a10);
-    a11 = _mm256_fmadd_ps(a, b1, a11);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 2);
-    a20 = _mm256_fmadd_ps(a, b0, a20);
-    a21 = _mm256_fmadd_ps(a, b1, a21);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 3);
-    a30 = _mm256_fmadd_ps(a, b0, a30);
-    a31 = _mm256_fmadd_ps(a, b1, a31);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 4);
-    a40 = _mm256_fmadd_ps(a, b0, a40);
-    a41 = _mm256_fmadd_ps(a, b1, a41);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 5);
-    a50 = _mm256_fmadd_ps(a, b0, a50);
-    a51 = _mm256_fmadd_ps(a, b1, a51);
+    const float *xk = xp + (size_t)k * GK_MR;
+    GK_ROW(0, a00, a01);
+    GK_ROW(1, a10, a11);
+    GK_ROW(2, a20, a21);
+    GK_ROW(3, a30, a31);
+    GK_ROW(4, a40, a41);
+    GK_ROW(5, a50, a51);
   }
-#define GK_OUT(i, v0, v1)                                                                     \
-  do {                                                                                        \
-    float *ci = c + (size_t)(i) * ldc;                                                        \
-    if (accumulate) {                                                                         \
-      v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);                                            \
-      v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);                                        \
-    }                                                                                         \
-    _mm256_storeu_ps(ci, v0);                                                                 \
-    _mm256_storeu_ps(ci + 8, v1);                                                             \
-  } while (0)
   GK_OUT(0, a00, a01);
   GK_OUT(1, a10, a11);
   GK_OUT(2, a20, a21);
   GK_OUT(3, a30, a31);
   GK_OUT(4, a40, a41);
   GK_OUT(5, a50, a51);
+}
+#undef GK_ROW
 #undef GK_OUT
+
+VAR_TARGET_AVX2 static void gk_kernel(int mr, int kc, const float *xp, const float *wp, float *c, int ldc,
+                                      int accumulate)
+{
+  switch (mr) {
+  case 1: gk_kernel_mr(1, kc, xp, wp, c, ldc, accumulate); break;
+  case 2: gk_kernel_mr(2, kc, xp, wp, c, ldc, accumulate); break;
+  case 3: gk_kernel_mr(3, kc, xp, wp, c, ldc, accumulate); break;
+  case 4: gk_kernel_mr(4, kc, xp, wp, c, ldc, accumulate); break;
+  case 5: gk_kernel_mr(5, kc, xp, wp, c, ldc, accumulate); break;
+  default: gk_kernel_mr(GK_MR, kc, xp, wp, c, ldc, accumulate); break;
+  }
 }
 
 static void gk_tasks(void *arg, int64_t begin, int64_t end, int thread)
@@ -235,12 +253,12 @@ static void gk_tasks(void *arg, int64_t begin, int64_t end, int thread)
         for (p = 0; p * GK_NR < nn; p++) {
           const int nc = nn - p * GK_NR < GK_NR ? nn - p * GK_NR : GK_NR;
           float *c = j->Y + (size_t)m * j->N + n0 + p * GK_NR;
-          if (mr == GK_MR && nc == GK_NR) {
-            gk_kernel(kc, x, wp + (size_t)p * kc * GK_NR, c, j->N, !first);
+          if (nc == GK_NR) {
+            gk_kernel(mr, kc, x, wp + (size_t)p * kc * GK_NR, c, j->N, !first);
           } else {
             for (i = 0; i < mr; i++)
               for (n = 0; n < nc; n++) edge[i * GK_NR + n] = first ? 0.0f : c[(size_t)i * j->N + n];
-            gk_kernel(kc, x, wp + (size_t)p * kc * GK_NR, edge, GK_NR, !first);
+            gk_kernel(mr, kc, x, wp + (size_t)p * kc * GK_NR, edge, GK_NR, !first);
             for (i = 0; i < mr; i++)
               for (n = 0; n < nc; n++) c[(size_t)i * j->N + n] = edge[i * GK_NR + n];
           }
