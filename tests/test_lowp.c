@@ -121,7 +121,7 @@ static void test_conversions(void)
 /* Runs linear_lp on ctx's backend; W given as float32 values already
  * representable in `type` (or, for I8, q and scales). */
 static void run_lp(var_ctx *ctx, int type, int M, int N, int K, const float *X, const void *W, const float *scale,
-                   const float *bias, int act, float *Y)
+                   const float *bias, int act, int few, float *Y)
 {
   var_backend *be = ctx->backend;
   var_dbuf *bx, *bw, *bs = NULL, *bb = NULL, *by;
@@ -133,7 +133,7 @@ static void run_lp(var_ctx *ctx, int type, int M, int N, int K, const float *X, 
   CU_ASSERT_FATAL(var_be_alloc_f32(be, (size_t)M * N, &by) == VAR_OK);
   CU_ASSERT_FATAL(be->ops->linear_lp(be, M, N, K, var_dp(bx, 0), type, var_dp(bw, 0),
                                      bs ? var_dp(bs, 0) : var_dp_none(), bb ? var_dp(bb, 0) : var_dp_none(),
-                                     var_dp(by, 0), act) == VAR_OK);
+                                     var_dp(by, 0), act, few) == VAR_OK);
   CU_ASSERT_FATAL(be->ops->read(be, var_dp(by, 0), Y, (size_t)M * N * 4) == VAR_OK);
   be->ops->release(be, bx);
   be->ops->release(be, bw);
@@ -156,8 +156,9 @@ static void test_kernels(void)
   static const int types[] = { VAR_DTYPE_BF16, VAR_DTYPE_F16, VAR_DTYPE_I8 };
   var_ctx *c1 = new_ctx(1, 0), *c2 = new_ctx(2, 0);
   size_t si;
-  int ti, simd, bad = 0, checked = 0;
-  for (simd = 1; simd >= 0; simd--) {
+  int ti, simd, bad = 0, checked = 0, few;
+  for (simd = 1; simd >= 0; simd--)
+  for (few = 0; few < 2; few++) {
     set_simd(simd);
     for (si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
       for (ti = 0; ti < 3; ti++) {
@@ -182,11 +183,23 @@ static void test_kernels(void)
             var_lp_row_f32(type, (uint16_t *)W + (size_t)n * K, K, 1.0f, w);
           }
         }
-        run_lp(c1, type, M, N, K, X, W, type == VAR_DTYPE_I8 ? sc : NULL, b, act, Y1);
-        run_lp(c2, type, M, N, K, X, W, type == VAR_DTYPE_I8 ? sc : NULL, b, act, Y2);
+        run_lp(c1, type, M, N, K, X, W, type == VAR_DTYPE_I8 ? sc : NULL, b, act, few, Y1);
+        run_lp(c2, type, M, N, K, X, W, type == VAR_DTYPE_I8 ? sc : NULL, b, act, few, Y2);
         if (memcmp(Y1, Y2, sizeof(float) * M * N)) {
-          printf("  threads change the result: M=%d N=%d K=%d %s simd=%d\n", M, N, K, var_dtype_name(type), simd);
+          printf("  threads change the result: M=%d N=%d K=%d %s simd=%d few=%d\n", M, N, K, var_dtype_name(type),
+                 simd, few);
           bad++;
+        }
+        /* each row alone gives the same numbers as in the batch (a sequence's result does not
+         * depend on its batch) */
+        for (m = 0; m < M; m++) {
+          run_lp(c2, type, 1, N, K, X + (size_t)m * K, W, type == VAR_DTYPE_I8 ? sc : NULL, b, act, few, Y2);
+          if (memcmp(Y1 + (size_t)m * N, Y2, sizeof(float) * N)) {
+            printf("  row %d alone differs: M=%d N=%d K=%d %s simd=%d few=%d\n", m, M, N, K, var_dtype_name(type),
+                   simd, few);
+            bad++;
+            break;
+          }
         }
         for (m = 0; m < M; m++)
           for (n = 0; n < N; n++) {
@@ -199,8 +212,8 @@ static void test_kernels(void)
             /* float32 sums of K products (and the int8 scale's rounding), activation to ~1e-6 */
             if (fabs(Y1[(size_t)m * N + n] - ref) > 2e-6 * mag * (1 + K / 64.0) + 2e-6) {
               if (bad < 5)
-                printf("  M=%d N=%d K=%d %s simd=%d: y[%d][%d] = %.7g, reference %.7g\n", M, N, K,
-                       var_dtype_name(type), simd, m, n, Y1[(size_t)m * N + n], ref);
+                printf("  M=%d N=%d K=%d %s simd=%d few=%d: y[%d][%d] = %.7g, reference %.7g\n", M, N, K,
+                       var_dtype_name(type), simd, few, m, n, Y1[(size_t)m * N + n], ref);
               bad++;
             }
             checked++;
@@ -816,7 +829,7 @@ int main(void)
 {
   static const test_case tests[] = {
     { "element conversions and int8 rows", test_conversions },
-    { "bf16/f16/int8 linear against a double reference, AVX2 and portable, 1 and 2 threads", test_kernels },
+    { "bf16/f16/int8 linear vs a double reference: AVX2/portable, both kernels, 1/2 threads, rows alone", test_kernels },
     { "var_checkpoint_convert: types, scales, zero-copy load, VQ-VAE, errors", test_convert_files },
     { "converted files that do not fit are refused, naming the tensor", test_refused_files },
     { "converting on load equals loading the converted file", test_convert_on_load },

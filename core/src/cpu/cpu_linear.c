@@ -364,7 +364,7 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
 }
 
 var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W, var_dptr wscale,
-                         var_dptr bias, var_dptr Y, int act)
+                         var_dptr bias, var_dptr Y, int act, int few_rows)
 {
   var_lp_weights lp;
   if (wtype != VAR_DTYPE_BF16 && wtype != VAR_DTYPE_F16 && wtype != VAR_DTYPE_I8)
@@ -374,5 +374,7 @@ var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int w
   lp.type = wtype;
   lp.w = (const float *)W.buf->host + W.off;
   lp.scale = cpu_f32(wscale);
+  if (few_rows && M > 0 && N > 0 && K > 0)   /* the dot-product kernel (cpu_linear_lp.c) */
+    return var_lp_linear_stream(be, M, N, K, cpu_f32(X), &lp, cpu_f32(bias), cpu_f32(Y), act);
   return linear_any(be, M, N, K, X, W, &lp, bias, Y, act);
 }

@@ -1,13 +1,17 @@
 /* cpu_linear_lp.c — products with bfloat16 / float16 / int8 weights (CPU backend).
  *
- * With AVX2 (+F16C) the blocked kernel of cpu_linear.c does every product: its
- * per-task packing step widens the weights here (var_lp_pack_panels), 8 rows x
- * 8 columns at a time in registers, int8 rows times their scale.  So each output
- * is summed in the same fixed order as with float32 weights, whatever the rows,
- * tasks or threads (an image is the same made alone or in a batch, and with or
- * without its guidance half).  Reading half or a quarter of the bytes is what
- * speeds up the first scales, which are bound by reading the weights.
- * Without AVX2 a portable kernel widens one weight row at a time. */
+ * Two AVX2 (+F16C) kernels, chosen by the caller's few_rows flag (the rows each
+ * sequence brings), never by the row count, so that a sequence's results do not
+ * depend on its batch or on the guidance half:
+ *   - few rows (AdaLN, the first scales): a dot-product kernel that reads each
+ *     weight row in place, widens it in registers and keeps 8-lane partial sums
+ *     over K.  No packing: these products are bound by reading the weights, and
+ *     this is where half or a quarter of the bytes pays;
+ *   - otherwise: the blocked kernel of cpu_linear.c, whose per-task packing step
+ *     widens the weights here (var_lp_pack_panels) 8 rows x 8 columns at a time,
+ *     int8 rows times their scale; it sums like the float32 path.
+ * Both sum each output in one fixed order whatever the tasks or threads.  Without
+ * AVX2 a portable kernel widens one weight row at a time. */
 #include "cpu/cpu_linear_lp.h"
 #include "io/ckpt.h"
 #include "cpu/cpu_simd.h"
@@ -78,6 +82,105 @@ static void lp_finish(const lp_job *j, int m, int n, float sum)
   j->Y[(size_t)m * j->N + n] = lp_act(sum, j->act);
 }
 
+#if VAR_HAVE_X86_SIMD
+/* The dot-product kernel: a tile of MR input rows x NR weight rows, each output an
+ * 8-lane vector of partial sums over the whole of K (lane l takes the columns
+ * k = l mod 8), reduced in one fixed order at the end, then the columns past the
+ * last multiple of 8 in order.  Weight rows are read in place and widened in
+ * registers, no packing; an output's arithmetic depends on nothing but its own
+ * row and column, so results do not change with M, tiles or threads. */
+#define LP_FMA(i, r) acc[i][r] = _mm256_fmadd_ps(xv[i], wv[r], acc[i][r])
+VAR_TARGET_AVX2 static inline __attribute__((always_inline)) void
+lp_dot_tile(const int MR, const int NR, const int type, const lp_job *j, int m0, int n0)
+{
+  const int K = j->K, K8 = K & ~7;
+  const float *x[4];
+  const void *w[4];
+  __m256 acc[4][4], xv[4], wv[4];
+  int i, r, k;
+#pragma GCC unroll 4
+  for (i = 0; i < MR; i++) x[i] = j->X + (size_t)(m0 + i) * K;
+#pragma GCC unroll 4
+  for (r = 0; r < NR; r++) w[r] = lp_row_ptr(j->W, K, n0 + r);
+#pragma GCC unroll 4
+  for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (r = 0; r < NR; r++) acc[i][r] = _mm256_setzero_ps();
+  for (k = 0; k < K8; k += 8) {
+#pragma GCC unroll 4
+    for (r = 0; r < NR; r++) wv[r] = lp_load8(type, w[r], k);
+#pragma GCC unroll 4
+    for (i = 0; i < MR; i++) xv[i] = _mm256_loadu_ps(x[i] + k);
+#pragma GCC unroll 4
+    for (i = 0; i < MR; i++)
+#pragma GCC unroll 4
+      for (r = 0; r < NR; r++) LP_FMA(i, r);
+  }
+  for (r = 0; r < NR; r++) {
+    float tail[8];
+    if (K8 < K) lp_row_portable(j->W, K, n0 + r, K8, K - K8, tail);
+    for (i = 0; i < MR; i++) {
+      float sum = var_hsum256(acc[i][r]);
+      for (k = K8; k < K; k++) sum += x[i][k] * tail[k - K8];
+      lp_finish(j, m0 + i, n0 + r, sum);
+    }
+  }
+}
+#undef LP_FMA
+
+/* Rows [n0, n1) of W against every input row, in tiles of up to 4 x 3. */
+#define LP_TILES(TYPE)                                                                     \
+  do {                                                                                     \
+    for (m = 0; m < j->M; m += 4) {                                                        \
+      const int mr = j->M - m < 4 ? j->M - m : 4;                                          \
+      for (n = n0; n < n1; n += 3) {                                                       \
+        const int nr = n1 - n < 3 ? n1 - n : 3;                                            \
+        if (mr == 4 && nr == 3) lp_dot_tile(4, 3, TYPE, j, m, n);                          \
+        else if (mr == 4) {                                                                \
+          if (nr == 2) lp_dot_tile(4, 2, TYPE, j, m, n);                                   \
+          else lp_dot_tile(4, 1, TYPE, j, m, n);                                           \
+        } else if (mr == 3) {                                                              \
+          if (nr == 3) lp_dot_tile(3, 3, TYPE, j, m, n);                                   \
+          else if (nr == 2) lp_dot_tile(3, 2, TYPE, j, m, n);                              \
+          else lp_dot_tile(3, 1, TYPE, j, m, n);                                           \
+        } else if (mr == 2) {                                                              \
+          if (nr == 3) lp_dot_tile(2, 3, TYPE, j, m, n);                                   \
+          else if (nr == 2) lp_dot_tile(2, 2, TYPE, j, m, n);                              \
+          else lp_dot_tile(2, 1, TYPE, j, m, n);                                           \
+        } else {                                                                           \
+          if (nr == 3) lp_dot_tile(1, 3, TYPE, j, m, n);                                   \
+          else if (nr == 2) lp_dot_tile(1, 2, TYPE, j, m, n);                              \
+          else lp_dot_tile(1, 1, TYPE, j, m, n);                                           \
+        }                                                                                  \
+      }                                                                                    \
+    }                                                                                      \
+  } while (0)
+
+VAR_TARGET_AVX2 static void lp_dot_rows(const lp_job *j, int n0, int n1)
+{
+  int m, n;
+  if (j->W->type == VAR_DTYPE_BF16) LP_TILES(VAR_DTYPE_BF16);
+  else if (j->W->type == VAR_DTYPE_F16) LP_TILES(VAR_DTYPE_F16);
+  else LP_TILES(VAR_DTYPE_I8);
+}
+#undef LP_TILES
+
+/* Weight rows per task of the dot-product kernel: its rows stay in L1/L2 while
+ * every input row passes. */
+#define LP_DOT_ROWS 24
+
+static void lp_dot_tasks(void *arg, int64_t begin, int64_t end, int thread)
+{
+  const lp_job *j = arg;
+  int64_t t;
+  (void)thread;
+  for (t = begin; t < end; t++) {
+    const int n0 = (int)t * LP_DOT_ROWS, n1 = n0 + LP_DOT_ROWS < j->N ? n0 + LP_DOT_ROWS : j->N;
+    lp_dot_rows(j, n0, n1);
+  }
+}
+#endif
+
 static void lp_stream_tasks(void *arg, int64_t begin, int64_t end, int thread)
 {
   const lp_job *j = arg;
@@ -107,6 +210,12 @@ var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const floa
   j.K = K;
   j.act = act;
   j.rowbuf = NULL;
+#if VAR_HAVE_X86_SIMD
+  if (var_cpu_simd_level() >= VAR_SIMD_AVX2) {
+    var_parallel_for(cpu_pool(be), (N + LP_DOT_ROWS - 1) / LP_DOT_ROWS, 1, lp_dot_tasks, &j);
+    return VAR_OK;
+  }
+#endif
   s = var_alloc(be->ctx, var_size_mul3((size_t)var_pool_size(cpu_pool(be)), (size_t)K, 4),
                              (void **)&j.rowbuf);
   if (s == VAR_OK)

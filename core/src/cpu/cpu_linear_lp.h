@@ -1,10 +1,10 @@
 /* cpu_linear_lp.h — linear layers whose weights are bfloat16, float16 or int8
  * (cpu_linear_lp.c), shared with the blocked kernel of cpu_linear.c.
  *
- * No float32 copy of a weight matrix is ever made: the blocked kernel widens one
- * panel (at most GK_NC x GK_KC values, per thread) at a time into its packing
- * buffer, where float32 weights are copied too; the portable kernel widens one
- * row at a time. */
+ * No float32 copy of a weight matrix is ever made: the dot-product kernel widens
+ * in registers, the blocked kernel one panel (at most GK_NC x GK_KC values, per
+ * thread) at a time into its packing buffer, where float32 weights are copied
+ * too, and the portable kernel one row at a time. */
 #ifndef VAR_CPU_LINEAR_LP_H
 #define VAR_CPU_LINEAR_LP_H
 
@@ -22,7 +22,8 @@ typedef struct var_lp_weights {
 void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, int kc, int nr, float *wp,
                         int simd);
 
-/* Y[M, N] = act(X[M, K] W^T + bias): the portable kernel (one widened row per thread). */
+/* Y[M, N] = act(X[M, K] W^T + bias) with the kernel for few rows: the AVX2 dot-product
+ * kernel, or without AVX2 the portable one (one widened row per thread). */
 var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const float *X, const var_lp_weights *W,
                                 const float *bias, float *Y, int act);
 

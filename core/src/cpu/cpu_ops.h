@@ -61,7 +61,7 @@ var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int
 var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
                       int act);
 var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W, var_dptr wscale,
-                         var_dptr bias, var_dptr Y, int act);
+                         var_dptr bias, var_dptr Y, int act, int few_rows);
 
 /* cpu_eltwise.c */
 var_status cpu_axpby(var_backend *be, size_t n, float a, var_dptr x, float b, var_dptr y, var_dptr out);

@@ -107,10 +107,15 @@ var_status var_tf_wrap_weight(var_transformer *tf, const char *name, int64_t n_o
   }
 }
 
-var_status var_tf_linear(var_transformer *tf, int M, int N, int K, var_dptr X, const var_tf_weight *W,
+/* Up to this many rows per sequence (the AdaLN products and scales 0..2: 1, 4 and 9
+ * tokens), reduced-precision products may take the backend's kernel for few rows.
+ * The choice depends on the scale, never on how many sequences are batched. */
+#define VAR_TF_FEW_ROWS 9
+
+var_status var_tf_linear(var_transformer *tf, int T, int M, int N, int K, var_dptr X, const var_tf_weight *W,
                          var_dptr bias, var_dptr Y, int act)
 {
   var_backend *be = tf->be;
   if (W->type == VAR_DTYPE_F32) return be->ops->linear(be, M, N, K, X, W->w, bias, Y, act);
-  return be->ops->linear_lp(be, M, N, K, X, W->type, W->w, W->scale, bias, Y, act);
+  return be->ops->linear_lp(be, M, N, K, X, W->type, W->w, W->scale, bias, Y, act, T <= VAR_TF_FEW_ROWS);
 }

@@ -273,7 +273,7 @@ static var_status compute_conditioning(var_tf_state *st)
   if (s != VAR_OK) return s;
   if (c->shared_aln) {
     var_dptr shared = var_dp(st->ada, 0);
-    s = var_tf_linear(tf, G, 6 * C, C, silu, &tf->shared_w, tf->shared_b, shared, VAR_ACT_NONE);
+    s = var_tf_linear(tf, 1, G, 6 * C, C, silu, &tf->shared_w, tf->shared_b, shared, VAR_ACT_NONE);
     if (s == VAR_OK) s = tap_buf(st, "shared_ada", -1, shared, G, 6 * C);
     /* block i: ada_gss_i + shared, computed from the last block down so the
      * shared output (held in block 0's slot) is read before it is overwritten */
@@ -284,12 +284,12 @@ static var_status compute_conditioning(var_tf_state *st)
     }
   } else {
     for (i = 0; s == VAR_OK && i < c->depth; i++)
-      s = var_tf_linear(tf, G, 6 * C, C, silu, &tf->blocks[i].ada_w, tf->blocks[i].ada_b,
+      s = var_tf_linear(tf, 1, G, 6 * C, C, silu, &tf->blocks[i].ada_w, tf->blocks[i].ada_b,
                           var_dp(st->ada, (size_t)i * G * 6 * C), VAR_ACT_NONE);
     if (s == VAR_OK) s = tap_buf(st, "ada_block0", -1, var_dp(st->ada, 0), G, 6 * C);
   }
   if (s == VAR_OK)
-    s = var_tf_linear(tf, G, 2 * C, C, silu, &tf->head_ada_w, tf->head_ada_b, var_dp(st->head_ada, 0), VAR_ACT_NONE);
+    s = var_tf_linear(tf, 1, G, 2 * C, C, silu, &tf->head_ada_w, tf->head_ada_b, var_dp(st->head_ada, 0), VAR_ACT_NONE);
   return s;
 }
 
@@ -410,18 +410,18 @@ static var_status block_forward(var_tf_state *st, int bi, int T, var_dptr x)
   /* attention branch: x += gamma1 * proj(attn(LN(x) (1 + scale1) + shift1)) */
   s = be->ops->ln_modulate(be, M, C, T, VAR_TF_LN_EPS, x, var_dp_at(ada, 2 * (size_t)C), var_dp_at(ada, 4 * (size_t)C),
                            stride, hn);
-  if (s == VAR_OK) s = var_tf_linear(tf, M, 3 * C, C, hn, &b->qkv_w, var_dp_none(), big, VAR_ACT_NONE);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, 3 * C, C, hn, &b->qkv_w, var_dp_none(), big, VAR_ACT_NONE);
   if (s == VAR_OK)
     s = be->ops->attention_kv(be, G, T, C, c->heads, c->n_tokens, st->pos, big, b->q_bias, b->v_bias, b->scale_mul,
                               kc, vc, hn);
-  if (s == VAR_OK) s = var_tf_linear(tf, M, C, C, hn, &b->proj_w, b->proj_b, y, VAR_ACT_NONE);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, C, C, hn, &b->proj_w, b->proj_b, y, VAR_ACT_NONE);
   if (s == VAR_OK) s = be->ops->gated_add(be, M, C, T, x, ada, stride, y);
   /* FFN branch: x += gamma2 * fc2(gelu(fc1(LN(x) (1 + scale2) + shift2))) */
   if (s == VAR_OK)
     s = be->ops->ln_modulate(be, M, C, T, VAR_TF_LN_EPS, x, var_dp_at(ada, 3 * (size_t)C),
                              var_dp_at(ada, 5 * (size_t)C), stride, hn);
-  if (s == VAR_OK) s = var_tf_linear(tf, M, c->mlp_hidden, C, hn, &b->fc1_w, b->fc1_b, big, VAR_ACT_GELU_TANH);
-  if (s == VAR_OK) s = var_tf_linear(tf, M, C, c->mlp_hidden, big, &b->fc2_w, b->fc2_b, y, VAR_ACT_NONE);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, c->mlp_hidden, C, hn, &b->fc1_w, b->fc1_b, big, VAR_ACT_GELU_TANH);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, C, c->mlp_hidden, big, &b->fc2_w, b->fc2_b, y, VAR_ACT_NONE);
   if (s == VAR_OK) s = be->ops->gated_add(be, M, C, T, x, var_dp_at(ada, (size_t)C), stride, y);
   return s;
 }
@@ -450,7 +450,7 @@ var_status var_tf_forward_scale(var_tf_state *st, int si, var_dptr x, var_dptr l
     s = be->ops->ln_modulate(be, st->G * T, c->C, T, VAR_TF_LN_EPS, x, var_dp(st->head_ada, 0),
                              var_dp(st->head_ada, (size_t)c->C), 2 * c->C, hn);
   if (s == VAR_OK)
-    s = var_tf_linear(tf, st->G * T, c->vocab_size, c->C, hn, &tf->head_w, tf->head_b, logits, VAR_ACT_NONE);
+    s = var_tf_linear(tf, T, st->G * T, c->vocab_size, c->C, hn, &tf->head_w, tf->head_b, logits, VAR_ACT_NONE);
   if (s != VAR_OK) return s;
   st->pos += T;
   st->next_scale++;

@@ -107,8 +107,9 @@ var_status var_tf_wrap_host(var_transformer *tf, const void *host, size_t bytes,
  * (ctx->weights) and the backend takes, converted row by row if needed. */
 var_status var_tf_wrap_weight(var_transformer *tf, const char *name, int64_t n_out, int64_t n_in,
                               var_tf_weight *out);
-/* Y[M, N] = act(X W^T + bias) with whichever kernel W's type needs. */
-var_status var_tf_linear(var_transformer *tf, int M, int N, int K, var_dptr X, const var_tf_weight *W,
+/* Y[M, N] = act(X W^T + bias) with whichever kernel W's type needs; M is T rows
+ * of each sequence (T = 1 for the AdaLN products). */
+var_status var_tf_linear(var_transformer *tf, int T, int M, int N, int K, var_dptr X, const var_tf_weight *W,
                          var_dptr bias, var_dptr Y, int act);
 
 /* Multiply-accumulates of one forward of scale si for G sequences (for benchmarks). */
