@@ -22,14 +22,14 @@
 typedef struct {
   double convert_s, load_s, tf_s, gen_s, cold_tf_s, peak_rss, file_mb;
   double tf_cpu_s;           /* CPU seconds of the warm run's transformer part (less hurt by a busy machine) */
-  double scale_s[VAR_MAX_SCALES];
+  double scale_s[VAR_MAX_SCALES], scale_cpu_s[VAR_MAX_SCALES];
   int n_scales, ok;
   char kernel[96];
 } type_result;
 
 typedef struct {
   double t_start, cpu_start, cpu_last;
-  double scale_end[VAR_MAX_SCALES];
+  double scale_end[VAR_MAX_SCALES], scale_cpu[VAR_MAX_SCALES];
 } scale_clock;
 
 static int on_progress(void *user, const var_progress *p)
@@ -38,7 +38,7 @@ static int on_progress(void *user, const var_progress *p)
   int si, n;
   if (p->stage && sscanf(p->stage, "scale %d/%d", &si, &n) == 2 && si >= 1 && si <= VAR_MAX_SCALES) {
     c->scale_end[si - 1] = bench_now();
-    c->cpu_last = bench_cpu_seconds();
+    c->cpu_last = c->scale_cpu[si - 1] = bench_cpu_seconds();
   }
   return 0;
 }
@@ -120,8 +120,10 @@ static void run_type(const bench_dtype_args *a, const char *var_path, type_resul
       r->gen_s = gen_s;
       r->tf_s = tf_s;
       r->tf_cpu_s = c.cpu_last - c.cpu_start;
-      for (si = 0; si < r->n_scales; si++)
+      for (si = 0; si < r->n_scales; si++) {
         r->scale_s[si] = c.scale_end[si] - (si ? c.scale_end[si - 1] : c.t_start);
+        r->scale_cpu_s[si] = c.scale_cpu[si] - (si ? c.scale_cpu[si - 1] : c.cpu_start);
+      }
     }
   }
   r->peak_rss = (double)bench_peak_rss();
@@ -229,9 +231,9 @@ int bench_gen_dtypes(const bench_dtype_args *a)
   for (i = 0; i < n; i++) printf(" %12.0f", res[i].peak_rss / 1048576.0);
   for (si = 0; si < res[0].n_scales; si++) {
     char label[40];
-    snprintf(label, sizeof label, "scale %d ms", si);
+    snprintf(label, sizeof label, "scale %d ms (CPU ms)", si);
     printf("\n%-28s", label);
-    for (i = 0; i < n; i++) printf(" %12.1f", 1e3 * res[i].scale_s[si]);
+    for (i = 0; i < n; i++) printf("  %5.0f (%5.0f)", 1e3 * res[i].scale_s[si], 1e3 * res[i].scale_cpu_s[si]);
   }
   printf("\n");
   if (f32 >= 0) {
@@ -240,10 +242,10 @@ int bench_gen_dtypes(const bench_dtype_args *a)
       double small32 = 0, small = 0;
       if (i == f32) continue;
       for (si = 0; si < res[i].n_scales && si < res[f32].n_scales - 3; si++) {
-        small32 += res[f32].scale_s[si];
-        small += res[i].scale_s[si];
+        small32 += res[f32].scale_cpu_s[si];
+        small += res[i].scale_cpu_s[si];
       }
-      printf("  %-5s transformer %.2fx (CPU time %.2fx), scales 0..%d %.2fx, whole generation %.2fx, peak RSS %.2fx "
+      printf("  %-5s transformer %.2fx (CPU time %.2fx), scales 0..%d %.2fx in CPU time, whole generation %.2fx, peak RSS %.2fx "
              "of f32\n",
              var_weights_name(types[i]), res[f32].tf_s / res[i].tf_s, res[f32].tf_cpu_s / res[i].tf_cpu_s,
              res[f32].n_scales - 4, small32 / small,
