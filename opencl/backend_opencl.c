@@ -31,14 +31,39 @@ static void ocl_destroy(var_backend *be)
 }
 
 static const var_backend_ops opencl_ops = {
-  ocl_destroy, ocl_alloc, ocl_wrap_const, ocl_release, ocl_write, ocl_read, ocl_copy, ocl_fill, ocl_finish,
-  ocl_memory,
-  ocl_gemm, ocl_linear, ocl_axpby, ocl_activation,
-  ocl_conv2d, ocl_group_norm, ocl_upsample_nearest2x, ocl_spatial_attention, ocl_resize_area, ocl_resize_bicubic,
-  ocl_vq_argmin, ocl_codebook_gather_cm, ocl_select_cm, ocl_cm_to_tokens,
-  ocl_embed_rows, ocl_add_rows, ocl_ln_modulate, ocl_gated_add, ocl_attention_kv, ocl_cfg_combine, ocl_sample,
-  ocl_gumbel_mix,
-  NULL,   /* linear_lp: reduced-precision weights arrive as float32 (tf_weights.c) */
+  .destroy = ocl_destroy,
+  .alloc = ocl_alloc,
+  .wrap_const = ocl_wrap_const,
+  .release = ocl_release,
+  .write = ocl_write,
+  .read = ocl_read,
+  .copy = ocl_copy,
+  .fill = ocl_fill,
+  .finish = ocl_finish,
+  .memory = ocl_memory,
+  .gemm = ocl_gemm,
+  .linear = ocl_linear,
+  .axpby = ocl_axpby,
+  .activation = ocl_activation,
+  .conv2d = ocl_conv2d,
+  .group_norm = ocl_group_norm,
+  .upsample_nearest2x = ocl_upsample_nearest2x,
+  .spatial_attention = ocl_spatial_attention,
+  .resize_area = ocl_resize_area,
+  .resize_bicubic = ocl_resize_bicubic,
+  .vq_argmin = ocl_vq_argmin,
+  .codebook_gather_cm = ocl_codebook_gather_cm,
+  .select_cm = ocl_select_cm,
+  .cm_to_tokens = ocl_cm_to_tokens,
+  .embed_rows = ocl_embed_rows,
+  .add_rows = ocl_add_rows,
+  .ln_modulate = ocl_ln_modulate,
+  .gated_add = ocl_gated_add,
+  .attention_kv = ocl_attention_kv,
+  .cfg_combine = ocl_cfg_combine,
+  .sample = ocl_sample,
+  .gumbel_mix = ocl_gumbel_mix,
+  /* no .linear_lp: reduced-precision weights arrive as float32 (model/tf_weights.c) */
 };
 
 var_status var_backend_opencl_new(var_ctx *ctx, const char *device_spec, var_backend **out)

@@ -154,12 +154,16 @@ static void test_kernels(void)
   static const int shapes[][3] = { { 1, 33, 64 }, { 2, 50, 72 }, { 4, 17, 200 }, { 6, 16, 256 }, { 16, 64, 264 },
                                    { 17, 40, 520 }, { 40, 130, 96 }, { 100, 70, 300 }, { 3, 9, 7 } };
   static const int types[] = { VAR_DTYPE_BF16, VAR_DTYPE_F16, VAR_DTYPE_I8 };
-  var_ctx *c1 = new_ctx(1, 0), *c2 = new_ctx(2, 0);
+  var_ctx *c1 = NULL, *c2 = NULL;
   size_t si;
   int ti, simd, bad = 0, checked = 0, few;
   for (simd = 1; simd >= 0; simd--)
   for (few = 0; few < 2; few++) {
-    set_simd(simd);
+    set_simd(simd);   /* read when a context's backend is created */
+    var_ctx_free(c1);
+    var_ctx_free(c2);
+    c1 = new_ctx(1, 0);
+    c2 = new_ctx(2, 0);
     for (si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
       for (ti = 0; ti < 3; ti++) {
         const int M = shapes[si][0], N = shapes[si][1], K = shapes[si][2], type = types[ti];
@@ -553,13 +557,13 @@ static void measure(const char *tf_path, const char *vae_path, int w, int B, acc
   hk.user = &lc;
   hk.on_logits = on_logits;
   lc.record = 1;
-  CU_ASSERT_FATAL(var_generate_ex(t32, v32, &sp, B, labels, NULL, NULL, &hk, tok32, img32) == VAR_OK);
+  CU_ASSERT_FATAL(var_generate_ex(t32, v32, &sp, B, labels, NULL, NULL, 0, &hk, tok32, img32) == VAR_OK);
   /* teacher-forced through the same tokens: logit differences */
   lc.record = 0;
   hk.force_tokens = tok32;
-  CU_ASSERT_FATAL(var_generate_ex(tw, vw, &sp, B, labels, NULL, NULL, &hk, tokw, NULL) == VAR_OK);
+  CU_ASSERT_FATAL(var_generate_ex(tw, vw, &sp, B, labels, NULL, NULL, 0, &hk, tokw, NULL) == VAR_OK);
   /* free-running greedy generation */
-  CU_ASSERT_FATAL(var_generate_ex(tw, vw, &sp, B, labels, NULL, NULL, NULL, tokw, imgw) == VAR_OK);
+  CU_ASSERT_FATAL(var_generate_ex(tw, vw, &sp, B, labels, NULL, NULL, 0, NULL, tokw, imgw) == VAR_OK);
   for (i = 0; i < B * L; i++) same += tokw[i] == tok32[i];
   acc->gen_same = (double)same / (B * L);
   acc->gen_psnr = psnr(img32, imgw, img_n);
@@ -572,8 +576,8 @@ static void measure(const char *tf_path, const char *vae_path, int w, int B, acc
   /* in-paint: the right half of the float32 image regenerated */
   for (b = 0; b < B; b++)
     for (i = 0; i < h * h; i++) mask[(size_t)b * h * h + i] = (i % h) < h / 2 ? 1.0f : 0.0f;
-  CU_ASSERT_FATAL(var_generate_ex(t32, v32, &sp, B, labels, tok32, mask, NULL, inp32, NULL) == VAR_OK);
-  CU_ASSERT_FATAL(var_generate_ex(tw, vw, &sp, B, labels, tok32, mask, NULL, inpw, NULL) == VAR_OK);
+  CU_ASSERT_FATAL(var_generate_ex(t32, v32, &sp, B, labels, tok32, mask, 0, NULL, inp32, NULL) == VAR_OK);
+  CU_ASSERT_FATAL(var_generate_ex(tw, vw, &sp, B, labels, tok32, mask, 0, NULL, inpw, NULL) == VAR_OK);
   same = total = 0;
   for (b = 0; b < B; b++) {
     int32_t *flags = malloc(sizeof(int32_t) * L);
@@ -793,7 +797,7 @@ static void check_cfg0(int weights)
     var_sample_params_default(&sp);
     sp.cfg = 0;
     CU_ASSERT_FATAL(t->cfg.n_tokens <= 400);
-    CU_ASSERT(var_generate_ex(t, var_model_vqvae(m), &sp, 2, lab, NULL, NULL, &hk, tok, NULL) == VAR_OK);
+    CU_ASSERT(var_generate_ex(t, var_model_vqvae(m), &sp, 2, lab, NULL, NULL, 0, &hk, tok, NULL) == VAR_OK);
     for (si = 0; si < t->cfg.schedule.n_scales; si++) {
       CU_ASSERT_EQUAL(ls.n[si], 2 * t->cfg.schedule.pn[si] * t->cfg.schedule.pn[si] * V);
       free(ls.logits[si]);

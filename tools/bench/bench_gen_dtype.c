@@ -93,7 +93,7 @@ static void run_type(const bench_dtype_args *a, const char *var_path, type_resul
     int type = VAR_DTYPE_F32, k;
     for (k = 0; k < 8; k++)
       if (tf->weight_types & (1 << k)) type = k;
-    snprintf(r->kernel, sizeof r->kernel, "%s", var_lp_kernel_name(type));
+    snprintf(r->kernel, sizeof r->kernel, "%s", var_lp_kernel_name(tf->be, type));
   }
   r->n_scales = tf->cfg.schedule.n_scales;
   tokens = malloc(sizeof(int32_t) * (size_t)tf->cfg.n_tokens);

@@ -1,89 +1,18 @@
-/* backend_cpu.c — the CPU backend: host memory and the op table.  The ops
- * themselves live in cpu_*.c. */
+/* backend_cpu.c — the CPU backend: its creation (and the tuning read from the
+ * environment then), host memory and the op table.  The ops themselves live in
+ * cpu_*.c. */
 #include "cpu/cpu_ops.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Data derived from a constant buffer (var_cpu_derived_find/keep). */
-typedef struct derived {
-  const var_dbuf *src;
-  size_t off;
-  int tag;
-  float *data;
-  size_t bytes;
-  struct derived *next;
-} derived;
-
-typedef struct {
-  size_t current, peak;   /* owned buffers and derived data */
-  derived *derived;
-  pthread_mutex_t mu;     /* guards `derived` */
-} cpu_state;
-
-static void drop_derived(cpu_state *st, const var_dbuf *src)
-{
-  derived **pp = &st->derived;
-  pthread_mutex_lock(&st->mu);
-  while (*pp) {
-    derived *e = *pp;
-    if (src && e->src != src) {
-      pp = &e->next;
-      continue;
-    }
-    *pp = e->next;
-    st->current -= e->bytes;
-    var_free(e->data);
-    free(e);
-  }
-  pthread_mutex_unlock(&st->mu);
-}
 
 static void cpu_destroy(var_backend *be)
 {
   cpu_state *st = be->impl;
-  drop_derived(st, NULL);
+  var_cpu_derived_drop(st, NULL);
   pthread_mutex_destroy(&st->mu);
   free(be->impl);
   free(be);
-}
-
-float *var_cpu_derived_find(var_backend *be, var_dptr src, int tag)
-{
-  cpu_state *st = be->impl;
-  derived *e;
-  float *found = NULL;
-  if (!src.buf || src.buf->owned) return NULL;
-  pthread_mutex_lock(&st->mu);
-  for (e = st->derived; e; e = e->next)
-    if (e->src == src.buf && e->off == src.off && e->tag == tag) {
-      found = e->data;
-      break;
-    }
-  pthread_mutex_unlock(&st->mu);
-  return found;
-}
-
-int var_cpu_derived_keep(var_backend *be, var_dptr src, int tag, float *data, size_t bytes)
-{
-  cpu_state *st = be->impl;
-  derived *e;
-  /* an owned buffer may be written again (tests reuse them), so what was derived
-   * from it cannot be kept */
-  if (!src.buf || src.buf->owned || !(e = malloc(sizeof *e))) return 0;
-  e->src = src.buf;
-  e->off = src.off;
-  e->tag = tag;
-  e->data = data;
-  e->bytes = bytes;
-  pthread_mutex_lock(&st->mu);
-  e->next = st->derived;
-  st->derived = e;
-  st->current += bytes;
-  if (st->current > st->peak) st->peak = st->current;
-  pthread_mutex_unlock(&st->mu);
-  return 1;
 }
 
 static var_status cpu_alloc(var_backend *be, size_t bytes, var_dbuf **out)
@@ -122,7 +51,7 @@ static void cpu_release(var_backend *be, var_dbuf *b)
 {
   cpu_state *st = be->impl;
   if (!b) return;
-  if (!b->owned) drop_derived(st, b);
+  if (!b->owned) var_cpu_derived_drop(st, b);
   if (b->owned) {
     st->current -= b->bytes;
     var_free(b->host);
@@ -181,15 +110,72 @@ static void cpu_memory(var_backend *be, size_t *current, size_t *peak)
 }
 
 static const var_backend_ops cpu_ops = {
-  cpu_destroy, cpu_alloc, cpu_wrap_const, cpu_release, cpu_write, cpu_read, cpu_copy, cpu_fill, cpu_finish,
-  cpu_memory,
-  cpu_gemm, cpu_linear, cpu_axpby, cpu_activation,
-  cpu_conv2d, cpu_group_norm, cpu_upsample_nearest2x, cpu_spatial_attention, cpu_resize_area, cpu_resize_bicubic,
-  cpu_vq_argmin, cpu_codebook_gather_cm, cpu_select_cm, cpu_cm_to_tokens,
-  cpu_embed_rows, cpu_add_rows, cpu_ln_modulate, cpu_gated_add, cpu_attention_kv, cpu_cfg_combine, cpu_sample,
-  cpu_gumbel_mix,
-  cpu_linear_lp,
+  .destroy = cpu_destroy,
+  .alloc = cpu_alloc,
+  .wrap_const = cpu_wrap_const,
+  .release = cpu_release,
+  .write = cpu_write,
+  .read = cpu_read,
+  .copy = cpu_copy,
+  .fill = cpu_fill,
+  .finish = cpu_finish,
+  .memory = cpu_memory,
+  .gemm = cpu_gemm,
+  .linear = cpu_linear,
+  .axpby = cpu_axpby,
+  .activation = cpu_activation,
+  .conv2d = cpu_conv2d,
+  .group_norm = cpu_group_norm,
+  .upsample_nearest2x = cpu_upsample_nearest2x,
+  .spatial_attention = cpu_spatial_attention,
+  .resize_area = cpu_resize_area,
+  .resize_bicubic = cpu_resize_bicubic,
+  .vq_argmin = cpu_vq_argmin,
+  .codebook_gather_cm = cpu_codebook_gather_cm,
+  .select_cm = cpu_select_cm,
+  .cm_to_tokens = cpu_cm_to_tokens,
+  .embed_rows = cpu_embed_rows,
+  .add_rows = cpu_add_rows,
+  .ln_modulate = cpu_ln_modulate,
+  .gated_add = cpu_gated_add,
+  .attention_kv = cpu_attention_kv,
+  .cfg_combine = cpu_cfg_combine,
+  .sample = cpu_sample,
+  .gumbel_mix = cpu_gumbel_mix,
+  .linear_lp = cpu_linear_lp,
 };
+
+int var_cpu_simd_detect(void)
+{
+#if VAR_HAVE_X86_SIMD
+  int level, cap = var_env_int("VAR_SIMD", VAR_SIMD_AVX2);
+  __builtin_cpu_init();
+  /* F16C too (every AVX2 processor has it): the float16 weight kernels use it */
+  level = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")
+              ? VAR_SIMD_AVX2
+              : VAR_SIMD_NONE;
+  return level < cap ? level : cap;
+#else
+  return VAR_SIMD_NONE;
+#endif
+}
+
+void var_cpu_tuning_read(var_cpu_tuning *t)
+{
+  const char *conv = getenv("VAR_CONV"), *linear = getenv("VAR_LINEAR");
+  static const char *const conv_names[] = { "direct", "gemm", "taps", "winograd" };
+  int i;
+  memset(t, 0, sizeof *t);
+  t->simd = var_cpu_simd_detect();
+  t->conv = VAR_CPU_CONV_AUTO;
+  for (i = 0; conv && i < 4; i++)
+    if (!strcmp(conv, conv_names[i])) t->conv = VAR_CPU_CONV_DIRECT + i;
+  t->linear_blas = linear && !strcmp(linear, "blas");
+  t->wg_keep = var_env_int("VAR_WG_KEEP", 1) > 0;
+  t->wg_mode = var_env_int("VAR_WG_MODE", -1);
+  t->wg_private_kib = var_env_int("VAR_WG_PRIVATE_KIB", -1);
+  t->wg_shared_kib = var_env_int("VAR_WG_SHARED_KIB", -1);
+}
 
 var_status var_backend_cpu_new(var_ctx *ctx, var_backend **out)
 {
@@ -202,6 +188,7 @@ var_status var_backend_cpu_new(var_ctx *ctx, var_backend **out)
     return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
   }
   pthread_mutex_init(&((cpu_state *)be->impl)->mu, NULL);
+  var_cpu_tuning_read(&((cpu_state *)be->impl)->tune);
   be->ops = &cpu_ops;
   be->ctx = ctx;
   be->name = "cpu";

@@ -323,26 +323,8 @@ VAR_TARGET_AVX2 static void scores_avx2(const float *q, int hd, const float *kt,
 
 VAR_TARGET_AVX2 static void softmax_rows_avx2(float *s, int lds, int nk, float *sum)
 {
-  int i, k;
-  for (i = 0; i < ATT_QR; i++) {
-    float *si = s + (size_t)i * lds, mx, acc;
-    __m256 vmx = _mm256_set1_ps(si[0]), vsum = _mm256_setzero_ps();
-    for (k = 0; k + 8 <= nk; k += 8) vmx = _mm256_max_ps(vmx, _mm256_loadu_ps(si + k));
-    mx = var_hmax256(vmx);
-    for (; k < nk; k++) mx = si[k] > mx ? si[k] : mx;
-    vmx = _mm256_set1_ps(mx);
-    for (k = 0; k + 8 <= nk; k += 8) {
-      __m256 e = var_exp256(_mm256_sub_ps(_mm256_loadu_ps(si + k), vmx));
-      _mm256_storeu_ps(si + k, e);
-      vsum = _mm256_add_ps(vsum, e);
-    }
-    acc = var_hsum256(vsum);
-    for (; k < nk; k++) {
-      si[k] = expf(si[k] - mx);
-      acc += si[k];
-    }
-    sum[i] = acc;
-  }
+  int i;
+  for (i = 0; i < ATT_QR; i++) sum[i] = var_softmax_exp_avx2(s + (size_t)i * lds, nk);
 }
 
 /* Six query rows by sixteen value channels; hd must be a multiple of 16. */
@@ -471,7 +453,7 @@ var_status cpu_attention_kv(var_backend *be, int G, int T, int C, int H, int l_m
   j.nk = pos0 + T;
   j.nk_pad = (j.nk + ATT_KPAD - 1) / ATT_KPAD * ATT_KPAD;
   j.chunks = (T + ATT_QCHUNK - 1) / ATT_QCHUNK;
-  j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2 && j.hd % 16 == 0;
+  j.simd = cpu_avx2(be) && j.hd % 16 == 0;
   j.scratch_per_thread = (size_t)ATT_QCHUNK * j.hd + (size_t)j.hd * j.nk_pad + (size_t)ATT_QR * j.nk_pad +
                          (size_t)ATT_QR * j.hd + ATT_QR + 16;
   s = var_alloc(be->ctx, var_size_mul3(j.scratch_per_thread, (size_t)n_threads, 4), (void **)&j.scratch);

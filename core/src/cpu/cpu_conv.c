@@ -13,72 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if VAR_CONV_X86
-#include <immintrin.h>
-#define CONV_X86 1
-#define CONV_AVX2 VAR_CONV_AVX2
-#else
-#define CONV_X86 0
-#endif
-
 /* Scratch of one im2col tile, in floats (16 MiB).  Large enough for GEMMs of
  * several hundred columns even at K = 640*9, small enough to stay cache-friendly. */
 #define CONV_COL_FLOATS (4u << 20)
 
-int var_conv_use_avx2(void)
-{
-#if CONV_X86
-  static int cached = -1;
-  int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (level < 0) {
-    __builtin_cpu_init();
-    level = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    __atomic_store_n(&cached, level, __ATOMIC_RELAXED);
-  }
-  return level && var_env_int("VAR_SIMD", 1) > 0;
-#else
-  return 0;
-#endif
-}
+/* ---- SiLU ---------------------------------------------------------------- */
 
-#define use_avx2 var_conv_use_avx2
-
-/* ---- vector exp / SiLU ---------------------------------------------------- */
-
-#if CONV_X86
-/* exp(x) to ~2 ulp: Cody-Waite range reduction and Cephes' expf polynomial.
- * Inputs are clamped to [-87.3, 88.37] (the result then saturates near
- * FLT_MIN / FLT_MAX, which neither SiLU nor a softmax sum can notice). */
-CONV_AVX2 static inline __m256 exp8(__m256 x)
-{
-  __m256 fx, y, z;
-  __m256i e;
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.37f));
-  fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-  z = _mm256_mul_ps(x, x);
-  y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, z, _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-  e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
-
+#if VAR_HAVE_X86_SIMD
 /* y = x * a + b, optionally followed by SiLU y / (1 + exp(-y)), for n values. */
-CONV_AVX2 static void affine_silu_avx2(const float *x, float *y, size_t n, float a, float b, int silu)
+VAR_TARGET_AVX2 static void affine_silu_avx2(const float *x, float *y, size_t n, float a, float b, int silu)
 {
   const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), one = _mm256_set1_ps(1.0f);
   const __m256 sign = _mm256_set1_ps(-0.0f);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), va, vb);
-    if (silu) v = _mm256_div_ps(v, _mm256_add_ps(one, exp8(_mm256_xor_ps(v, sign))));
+    if (silu) v = _mm256_div_ps(v, _mm256_add_ps(one, var_exp256(_mm256_xor_ps(v, sign))));
     _mm256_storeu_ps(y + i, v);
   }
   for (; i < n; i++) {
@@ -88,11 +38,11 @@ CONV_AVX2 static void affine_silu_avx2(const float *x, float *y, size_t n, float
 }
 #endif
 
-static void affine_silu(const float *x, float *y, size_t n, float a, float b, int silu)
+static void affine_silu(int avx2, const float *x, float *y, size_t n, float a, float b, int silu)
 {
   size_t i;
-#if CONV_X86
-  if (use_avx2()) {
+#if VAR_HAVE_X86_SIMD
+  if (avx2) {
     affine_silu_avx2(x, y, n, a, b, silu);
     return;
   }
@@ -116,36 +66,6 @@ typedef struct {
   const float *bias, *residual;
   float *out;              /* one batch item [c_out, h_out * w_out] */
 } conv_job;
-
-void var_im2col_row(const var_conv_desc *d, const float *in, int r, int p0, int np, float *dst)
-{
-  const int kk = d->k * d->k, ci = r / kk, dy = (r % kk) / d->k, dx = r % d->k, s = d->stride;
-  const float *plane = in + (size_t)ci * d->h_in * d->w_in;
-  int p = p0, end = p0 + np;
-  while (p < end) {
-    const int y = p / d->w_out, x0 = p % d->w_out;
-    const int x1 = end - p < d->w_out - x0 ? x0 + (end - p) : d->w_out;
-    const int iy = y * s + dy - d->pad_top;
-    int x;
-    if (iy < 0 || iy >= d->h_in) {
-      memset(dst, 0, sizeof(float) * (size_t)(x1 - x0));
-    } else {
-      const float *row = plane + (size_t)iy * d->w_in;
-      /* output columns whose input column lies inside the row: [xa, xb) */
-      int xa = x0, xb = x1;
-      while (xa < x1 && xa * s + dx - d->pad_left < 0) xa++;
-      while (xb > xa && (xb - 1) * s + dx - d->pad_left >= d->w_in) xb--;
-      for (x = x0; x < xa; x++) dst[x - x0] = 0.0f;
-      if (s == 1)
-        memcpy(dst + (xa - x0), row + xa + dx - d->pad_left, sizeof(float) * (size_t)(xb - xa));
-      else
-        for (x = xa; x < xb; x++) dst[x - x0] = row[x * s + dx - d->pad_left];
-      for (x = xb; x < x1; x++) dst[x - x0] = 0.0f;
-    }
-    dst += x1 - x0;
-    p += x1 - x0;
-  }
-}
 
 static void im2col_rows(void *arg, int64_t begin, int64_t end, int thread)
 {
@@ -213,14 +133,15 @@ static var_status conv2d_gemm(var_backend *be, const var_conv_desc *d, const flo
     j.residual = residual ? residual + (size_t)b * d->c_out * hw : NULL;
     var_parallel_for(pool, d->c_out, 1 + (int64_t)(16384 / hw), prefill_rows, &j);
     if (pointwise) {
-      s = var_cpu_sgemm(pool, 0, 0, d->c_out, (int)hw, d->c_in, 1.0f, w, d->c_in, j.in, (int)hw, 1.0f, j.out,
-                        (int)hw);
+      s = var_cpu_sgemm(pool, cpu_avx2(be), 0, 0, d->c_out, (int)hw, d->c_in, 1.0f, w, d->c_in, j.in, (int)hw, 1.0f,
+                        j.out, (int)hw);
       continue;
     }
     for (j.p0 = 0; j.p0 < (int)hw && s == VAR_OK; j.p0 += tile) {
       j.np = (int)hw - j.p0 < tile ? (int)hw - j.p0 : tile;
       var_parallel_for(pool, K, 1 + 32768 / j.np, im2col_rows, &j);
-      s = var_cpu_sgemm(pool, 0, 0, d->c_out, j.np, K, 1.0f, w, K, col, j.np, 1.0f, j.out + j.p0, (int)hw);
+      s = var_cpu_sgemm(pool, cpu_avx2(be), 0, 0, d->c_out, j.np, K, 1.0f, w, K, col, j.np, 1.0f, j.out + j.p0,
+                        (int)hw);
     }
   }
   var_free(col);
@@ -376,17 +297,11 @@ static var_status conv2d_taps(var_backend *be, const var_conv_desc *d, const flo
  * the build has a BLAS (its kernel beats ours by 10-15% here), the direct AVX2
  * kernel when it has none (the portable SGEMM is far slower), im2col + SGEMM
  * otherwise. */
-static int conv_mode_is(const char *name)
+static int conv_direct(const var_cpu_tuning *t)
 {
-  const char *mode = getenv("VAR_CONV");
-  return mode && !strcmp(mode, name);
-}
-
-static int conv_direct(void)
-{
-  if (!use_avx2()) return 0;
-  if (conv_mode_is("taps") || conv_mode_is("gemm")) return 0;
-  if (conv_mode_is("direct")) return 1;
+  if (t->simd < VAR_SIMD_AVX2) return 0;
+  if (t->conv == VAR_CPU_CONV_TAPS || t->conv == VAR_CPU_CONV_GEMM) return 0;
+  if (t->conv == VAR_CPU_CONV_DIRECT) return 1;
 #ifdef VAR_HAVE_CBLAS
   return 0;
 #else
@@ -402,11 +317,10 @@ static int conv_direct(void)
 #define WG_MIN_PIXELS 1024
 #define WG_MIN_CHANNELS 16
 
-static int conv_winograd(void)
+static int conv_winograd(const var_cpu_tuning *t)
 {
-  if (conv_mode_is("winograd")) return 2;
-  if (conv_mode_is("direct") || conv_mode_is("gemm") || conv_mode_is("taps")) return 0;
-  return 1;
+  if (t->conv == VAR_CPU_CONV_WINOGRAD) return 2;
+  return t->conv == VAR_CPU_CONV_AUTO;
 }
 
 static int conv_winograd_fits(const var_conv_desc *d, int any_size)
@@ -419,37 +333,39 @@ static int conv_winograd_fits(const var_conv_desc *d, int any_size)
 #ifdef VAR_HAVE_CBLAS
 /* The shifted-GEMM path: 1 for large stride-1 maps (the default), 2 for every
  * stride-1 kxk convolution (VAR_CONV=taps, for the tests), 0 with VAR_CONV=gemm. */
-static int conv_taps(void)
+static int conv_taps(const var_cpu_tuning *t)
 {
-  if (conv_mode_is("taps")) return 2;
-  return !conv_mode_is("gemm");
+  if (t->conv == VAR_CPU_CONV_TAPS) return 2;
+  return t->conv != VAR_CPU_CONV_GEMM;
 }
 #endif
 
-const char *var_cpu_conv_name(void)
+const char *var_cpu_conv_name(var_backend *be)
 {
-  const int wg = conv_winograd();
+  const var_cpu_tuning *t = cpu_tune(be);
+  const int wg = conv_winograd(t);
 #ifdef VAR_HAVE_CBLAS
-  if (!conv_direct() && conv_taps()) return wg ? "winograd+shifted-gemm+im2col" : "shifted-gemm+im2col";
+  if (!conv_direct(t) && conv_taps(t)) return wg ? "winograd+shifted-gemm+im2col" : "shifted-gemm+im2col";
 #endif
-  if (conv_direct()) return wg ? "winograd+direct-avx2" : "direct-avx2";
+  if (conv_direct(t)) return wg ? "winograd+direct-avx2" : "direct-avx2";
   return wg ? "winograd+im2col+gemm" : "im2col+gemm";
 }
 
 var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
                       var_dptr residual, var_dptr out)
 {
-  const int wg = conv_winograd();
+  const var_cpu_tuning *t = cpu_tune(be);
+  const int wg = conv_winograd(t);
   if (d->batch < 0 || d->c_in <= 0 || d->c_out <= 0 || d->k <= 0 || d->stride <= 0 || d->h_out <= 0 ||
       d->w_out <= 0)
     return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "conv2d: bad geometry");
   if (wg && conv_winograd_fits(d, wg == 2)) return var_conv2d_winograd(be, d, in, w, bias, residual, out);
-#if CONV_X86
-  if (conv_direct())
+#if VAR_HAVE_X86_SIMD
+  if (conv_direct(t))
     return var_conv2d_avx2(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
 #endif
 #ifdef VAR_HAVE_CBLAS
-  if (conv_taps() && conv_taps_fits(d, conv_taps() == 2))
+  if (conv_taps(t) && conv_taps_fits(d, conv_taps(t) == 2))
     return conv2d_taps(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
 #endif
   return conv2d_gemm(be, d, cpu_f32(in), cpu_f32(w), cpu_f32(bias), cpu_f32(residual), cpu_f32(out));
@@ -458,7 +374,7 @@ var_status cpu_conv2d(var_backend *be, const var_conv_desc *d, var_dptr in, var_
 /* ---- group norm ----------------------------------------------------------- */
 
 typedef struct {
-  int channels, groups, silu;
+  int channels, groups, silu, avx2;
   size_t hw;
   float eps;
   const float *x, *gamma, *beta;
@@ -467,8 +383,8 @@ typedef struct {
 
 /* Sum and sum of squared deviations of n values in double, 4 interleaved
  * partial sums combined in a fixed order (the same in both code paths). */
-#if CONV_X86
-CONV_AVX2 static double sum_avx2(const float *x, size_t n)
+#if VAR_HAVE_X86_SIMD
+VAR_TARGET_AVX2 static double sum_avx2(const float *x, size_t n)
 {
   __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
   double t[4], s;
@@ -484,7 +400,7 @@ CONV_AVX2 static double sum_avx2(const float *x, size_t n)
   return s;
 }
 
-CONV_AVX2 static double sqdev_avx2(const float *x, size_t n, double mean)
+VAR_TARGET_AVX2 static double sqdev_avx2(const float *x, size_t n, double mean)
 {
   const __m256d m = _mm256_set1_pd(mean);
   __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
@@ -534,14 +450,14 @@ static void gn_groups(void *arg, int64_t begin, int64_t end, int thread)
     double mean, var, s = 0.0, sq = 0.0;
     float rstd, meanf;
     int c;
-#if CONV_X86
-    if (use_avx2()) s = sum_avx2(x, n);
+#if VAR_HAVE_X86_SIMD
+    if (j->avx2) s = sum_avx2(x, n);
     else
 #endif
       s = sum_plain(x, n);
     mean = s / (double)n;
-#if CONV_X86
-    if (use_avx2()) sq = sqdev_avx2(x, n, mean);
+#if VAR_HAVE_X86_SIMD
+    if (j->avx2) sq = sqdev_avx2(x, n, mean);
     else
 #endif
       sq = sqdev_plain(x, n, mean);
@@ -552,7 +468,7 @@ static void gn_groups(void *arg, int64_t begin, int64_t end, int thread)
       const int ch = g * cpg + c;
       const float a = rstd * (j->gamma ? j->gamma[ch] : 1.0f);
       const float b = (j->beta ? j->beta[ch] : 0.0f) - meanf * a;
-      affine_silu(x + (size_t)c * j->hw, y + (size_t)c * j->hw, j->hw, a, b, j->silu);
+      affine_silu(j->avx2, x + (size_t)c * j->hw, y + (size_t)c * j->hw, j->hw, a, b, j->silu);
     }
   }
 }
@@ -567,6 +483,7 @@ var_status cpu_group_norm(var_backend *be, int batch, int channels, int hw, int 
   j.channels = channels;
   j.groups = groups;
   j.silu = silu;
+  j.avx2 = cpu_avx2(be);
   j.hw = (size_t)hw;
   j.eps = eps;
   j.x = cpu_f32(x);
@@ -624,48 +541,22 @@ var_status cpu_upsample_nearest2x(var_backend *be, int n_planes, int h, int w, v
 
 typedef struct {
   float *s;
-  int n;
+  int n, avx2;
 } softmax_job;
 
-#if CONV_X86
-CONV_AVX2 static void softmax_row_avx2(float *x, int n)
-{
-  __m256 vm = _mm256_set1_ps(-INFINITY), vs = _mm256_setzero_ps();
-  float m, sum, t[8], inv;
-  int i = 0, k;
-  for (; i + 8 <= n; i += 8) vm = _mm256_max_ps(vm, _mm256_loadu_ps(x + i));
-  _mm256_storeu_ps(t, vm);
-  m = t[0];
-  for (k = 1; k < 8; k++) m = t[k] > m ? t[k] : m;
-  for (; i < n; i++) m = x[i] > m ? x[i] : m;
-  vm = _mm256_set1_ps(m);
-  for (i = 0; i + 8 <= n; i += 8) {
-    __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
-    _mm256_storeu_ps(x + i, e);
-    vs = _mm256_add_ps(vs, e);
-  }
-  _mm256_storeu_ps(t, vs);
-  sum = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
-  for (; i < n; i++) {
-    x[i] = expf(x[i] - m);
-    sum += x[i];
-  }
-  inv = 1.0f / sum;
-  vs = _mm256_set1_ps(inv);
-  for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vs));
-  for (; i < n; i++) x[i] *= inv;
-}
-#endif
-
-static void softmax_row(float *x, int n)
+static void softmax_row(int avx2, float *x, int n)
 {
   float m = x[0], sum = 0.0f, inv;
   int i;
-#if CONV_X86
-  if (use_avx2()) {
-    softmax_row_avx2(x, n);
+#if VAR_HAVE_X86_SIMD
+  if (avx2) {
+    sum = var_softmax_exp_avx2(x, n);
+    inv = 1.0f / sum;
+    for (i = 0; i < n; i++) x[i] *= inv;
     return;
   }
+#else
+  (void)avx2;
 #endif
   for (i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
   for (i = 0; i < n; i++) {
@@ -681,7 +572,7 @@ static void softmax_rows(void *arg, int64_t begin, int64_t end, int thread)
   const softmax_job *j = arg;
   int64_t r;
   (void)thread;
-  for (r = begin; r < end; r++) softmax_row(j->s + (size_t)r * j->n, j->n);
+  for (r = begin; r < end; r++) softmax_row(j->avx2, j->s + (size_t)r * j->n, j->n);
 }
 
 var_status cpu_spatial_attention(var_backend *be, int batch, int channels, int n, var_dptr qkv, var_dptr out)
@@ -701,6 +592,7 @@ var_status cpu_spatial_attention(var_backend *be, int batch, int channels, int n
   if (s != VAR_OK) return s;
   sj.s = scores;
   sj.n = n;
+  sj.avx2 = cpu_avx2(be);
   for (b = 0; b < batch && s == VAR_OK; b++) {
     const float *q = cpu_f32(qkv) + (size_t)b * 3 * channels * n;
     const float *k = q + (size_t)channels * n, *v = k + (size_t)channels * n;
@@ -708,11 +600,11 @@ var_status cpu_spatial_attention(var_backend *be, int batch, int channels, int n
     for (i0 = 0; i0 < n && s == VAR_OK; i0 += rows) {
       const int m = n - i0 < rows ? n - i0 : rows;
       /* scores[i, j] = scale * sum_c q[c, i0 + i] k[c, j] */
-      s = var_cpu_sgemm(pool, 1, 0, m, n, channels, scale, q + i0, n, k, n, 0.0f, scores, n);
+      s = var_cpu_sgemm(pool, cpu_avx2(be), 1, 0, m, n, channels, scale, q + i0, n, k, n, 0.0f, scores, n);
       if (s != VAR_OK) break;
       var_parallel_for(pool, m, 4, softmax_rows, &sj);
       /* out[c, i0 + i] = sum_j v[c, j] scores[i, j] */
-      s = var_cpu_sgemm(pool, 0, 1, channels, m, n, 1.0f, v, n, scores, n, 0.0f, o + i0, n);
+      s = var_cpu_sgemm(pool, cpu_avx2(be), 0, 1, channels, m, n, 1.0f, v, n, scores, n, 0.0f, o + i0, n);
     }
   }
   var_free(scores);

@@ -1,20 +1,10 @@
-/* cpu_conv.h — what the CPU convolution files share: the SIMD choice, the
- * im2col row builder, and the direct AVX2 convolution (cpu_conv_avx2.c). */
+/* cpu_conv.h — what the CPU convolution files share: the im2col row builder
+ * (cpu_im2col.c), Winograd (cpu_winograd.c) and the direct AVX2 convolution
+ * (cpu_conv_avx2.c). */
 #ifndef VAR_CPU_CONV_H
 #define VAR_CPU_CONV_H
 
 #include "cpu/cpu_ops.h"
-
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define VAR_CONV_X86 1
-#define VAR_CONV_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define VAR_CONV_X86 0
-#endif
-
-/* 1 when the processor has AVX2+FMA and $VAR_SIMD is not 0 (the op tests set
- * VAR_SIMD=0 to cover the plain C paths too). */
-int var_conv_use_avx2(void);
 
 /* Row r = (ci, dy, dx) of the im2col matrix of one batch item `in` for the
  * output pixels [p0, p0 + np): dst[j] = the input under tap (dy, dx) of pixel
@@ -28,7 +18,7 @@ int var_conv_winograd_fits(const var_conv_desc *d);
 var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr in, var_dptr w, var_dptr bias,
                                var_dptr residual, var_dptr out);
 
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
 /* out = conv(in, w) + bias (+ residual) computed directly: the input is packed
  * tile by tile (an implicit im2col that stays in cache) and multiplied by the
  * weights in 6 x 16 register blocks with FMA. */

@@ -15,7 +15,7 @@
  * tiling or the number of threads. */
 #include "cpu/cpu_conv.h"
 
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
 
 #include <immintrin.h>
 #include <string.h>
@@ -45,7 +45,7 @@ typedef struct {
 
 /* c[6 x 16] (rows ldc apart) = init + sum_k a[6k + r] * base[off[k] .. off[k] + 16), where
  * init is c itself, or bias[r] (+ res[r * ldc + j]) when bias != NULL (first block of k). */
-VAR_CONV_AVX2 static void kern_6x16(int kc, const float *a, const float *base, const int *off, float *c,
+VAR_TARGET_AVX2 static void kern_6x16(int kc, const float *a, const float *base, const int *off, float *c,
                                     size_t ldc, const float *bias, const float *res)
 {
   __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
@@ -161,7 +161,7 @@ static void pack_strip(const dconv_job *j, const float *in, int c0, int c1, int 
 }
 
 /* Panel path: X rows [k0, k0 + kc) for pixels [p0, p0 + np) into panels [np/16][kc][16]. */
-VAR_CONV_AVX2 static void pack_panels(const dconv_job *j, const float *in, int k0, int kc, int p0, int np,
+VAR_TARGET_AVX2 static void pack_panels(const dconv_job *j, const float *in, int k0, int kc, int p0, int np,
                                       float *panels, float *row)
 {
   const int full = np / NR;

@@ -37,12 +37,12 @@ static inline float b_at(const gemm_job *j, int k, int n)
   return j->trans_b ? j->B[(size_t)n * j->ldb + k] : j->B[(size_t)k * j->ldb + n];
 }
 
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
 #include <immintrin.h>
 
 /* c[4 x 16] (rows ldc apart) += sum_k a[r * KC + k] * b[k * NC + 0..15]: the
  * block's sum in registers, then one addition to C. */
-VAR_CONV_AVX2 static void kern_4x16(int kc, const float *a, const float *b, float *c, int ldc)
+VAR_TARGET_AVX2 static void kern_4x16(int kc, const float *a, const float *b, float *c, int ldc)
 {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   int k;
@@ -97,7 +97,7 @@ static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
           for (n = 0; n < nc; n++) pb[(size_t)k * NC + n] = b_at(j, k0 + k, n0 + n);
       }
       i = 0;
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
       /* whole 4 x 16 blocks with AVX2 + FMA; the rows and columns left over below */
       if (j->avx2 && nc >= 16) {
         const int nb = nc / 16 * 16;
@@ -188,7 +188,7 @@ static void blas_chunks(void *arg, int64_t begin, int64_t end, int thread)
 }
 #endif
 
-var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N, int K, float alpha,
+var_status var_cpu_sgemm(var_pool *pool, int avx2, int trans_a, int trans_b, int M, int N, int K, float alpha,
                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
   int i, n;
@@ -250,10 +250,11 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
     j.C = C;
     j.ldc = ldc;
     j.tiles_n = (N + NC - 1) / NC;
-#if VAR_CONV_X86
-    j.avx2 = var_conv_use_avx2();
+#if VAR_HAVE_X86_SIMD
+    j.avx2 = avx2;
 #else
     j.avx2 = 0;
+    (void)avx2;
 #endif
     var_parallel_for(pool, (int64_t)((M + MC - 1) / MC) * j.tiles_n, 1, gemm_tile, &j);
     return VAR_OK;
@@ -264,6 +265,6 @@ var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N,
 var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
                     int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc)
 {
-  return var_cpu_sgemm(cpu_pool(be), trans_a, trans_b, M, N, K, alpha, cpu_f32(A), lda, cpu_f32(B), ldb, beta,
-                       cpu_f32(C), ldc);
+  return var_cpu_sgemm(cpu_pool(be), cpu_avx2(be), trans_a, trans_b, M, N, K, alpha, cpu_f32(A), lda, cpu_f32(B), ldb,
+                       beta, cpu_f32(C), ldc);
 }

@@ -303,11 +303,7 @@ static void small_tasks(void *arg, int64_t begin, int64_t end, int thread)
  * batch (an image is the same made alone or with others, more_smooth included).
  * It is as fast as OpenBLAS on these shapes.  $VAR_LINEAR=blas selects the
  * fallback path anyway (the tests cover both). */
-static int use_own_gemm(int simd)
-{
-  const char *e = getenv("VAR_LINEAR");
-  return simd && !(e && !strcmp(e, "blas"));
-}
+static int use_own_gemm(var_backend *be, int simd) { return simd && !cpu_tune(be)->linear_blas; }
 
 static var_status linear_any(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W,
                              const var_lp_weights *lp, var_dptr bias, var_dptr Y, int act)
@@ -324,12 +320,12 @@ static var_status linear_any(var_backend *be, int M, int N, int K, var_dptr X, v
   j.N = N;
   j.K = K;
   j.act = act;
-  j.simd = var_cpu_simd_level() >= VAR_SIMD_AVX2;
+  j.simd = cpu_avx2(be);
   /* reduced precision: the blocked kernel widens panels (cpu_linear_lp.c) */
   if (lp && (!j.simd || K <= 0))
     return var_lp_linear_stream(be, M, N, K, j.X, lp, j.bias, j.Y, act);
 #if VAR_HAVE_X86_SIMD
-  if ((lp || use_own_gemm(j.simd)) && K > 0) {
+  if ((lp || use_own_gemm(be, j.simd)) && K > 0) {
     gk_job g;
     const int tiles = (M + GK_MR - 1) / GK_MR;
     g.j = &j;
@@ -351,7 +347,7 @@ static var_status linear_any(var_backend *be, int M, int N, int K, var_dptr X, v
     var_parallel_for(cpu_pool(be), (N + LIN_ROWS_PER_TASK - 1) / LIN_ROWS_PER_TASK, 1, small_tasks, &j);
     return VAR_OK;
   }
-  s = var_cpu_sgemm(cpu_pool(be), 0, 1, M, N, K, 1.0f, j.X, K, j.W, K, 0.0f, j.Y, N);
+  s = var_cpu_sgemm(cpu_pool(be), j.simd, 0, 1, M, N, K, 1.0f, j.X, K, j.W, K, 0.0f, j.Y, N);
   if (s != VAR_OK || (!bias.buf && act == VAR_ACT_NONE)) return s;
   var_parallel_for(cpu_pool(be), M, 4, bias_act_rows, &j);
   return VAR_OK;

@@ -211,7 +211,7 @@ var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const floa
   j.act = act;
   j.rowbuf = NULL;
 #if VAR_HAVE_X86_SIMD
-  if (var_cpu_simd_level() >= VAR_SIMD_AVX2) {
+  if (cpu_avx2(be)) {
     var_parallel_for(cpu_pool(be), (N + LP_DOT_ROWS - 1) / LP_DOT_ROWS, 1, lp_dot_tasks, &j);
     return VAR_OK;
   }
@@ -325,9 +325,9 @@ void var_lp_pack_panels(const var_lp_weights *W, int K, int n0, int nn, int k0, 
 }
 
 
-const char *var_lp_kernel_name(int type)
+const char *var_lp_kernel_name(var_backend *be, int type)
 {
-  if (var_cpu_simd_level() < VAR_SIMD_AVX2)
+  if (!cpu_avx2(be))
     return type == VAR_DTYPE_F32 ? "portable C / SGEMM" : "portable C, one widened row at a time";
   if (type == VAR_DTYPE_F32) return "avx2+fma blocked kernel";
   if (type == VAR_DTYPE_F16) return "avx2+fma blocked kernel, f16c widening while packing";

@@ -28,6 +28,6 @@ var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const floa
                                 const float *bias, float *Y, int act);
 
 /* The code that runs for weights of `type` (VAR_DTYPE_F32 too), for benchmarks. */
-const char *var_lp_kernel_name(int type);
+const char *var_lp_kernel_name(var_backend *be, int type);
 
 #endif

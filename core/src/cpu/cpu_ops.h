@@ -5,13 +5,47 @@
 #define VAR_CPU_OPS_H
 
 #include "backend.h"
+#include "cpu/cpu_simd.h"
 #include "threads.h"
+
+#include <pthread.h>
 
 struct var_dbuf {
   void *host;
   size_t bytes;
   int owned;          /* 0: aliases caller memory (weights) */
 };
+
+/* How the CPU backend runs: read from the environment once, when the backend
+ * is created (var_cpu_tuning_read); kernels never read the environment, so
+ * nothing changes under a backend in use. */
+enum { VAR_CPU_CONV_AUTO = 0, VAR_CPU_CONV_DIRECT, VAR_CPU_CONV_GEMM, VAR_CPU_CONV_TAPS, VAR_CPU_CONV_WINOGRAD };
+
+typedef struct var_cpu_tuning {
+  int simd;             /* VAR_SIMD_*: the processor's best, lowered by $VAR_SIMD */
+  int conv;             /* VAR_CPU_CONV_*: $VAR_CONV=direct|gemm|taps|winograd, else automatic */
+  int linear_blas;      /* $VAR_LINEAR=blas: linear layers through the SGEMM even with AVX2 */
+  int wg_keep;          /* $VAR_WG_KEEP (default 1): keep the Winograd transform of constant weights */
+  int wg_mode;          /* $VAR_WG_MODE: 0 shared bands, 1 private bands, -1 (default) by layer */
+  int wg_private_kib;   /* $VAR_WG_PRIVATE_KIB, $VAR_WG_SHARED_KIB: band budgets; -1 (default) */
+  int wg_shared_kib;    /*   the sizes of cpu_winograd.c */
+} var_cpu_tuning;
+
+void var_cpu_tuning_read(var_cpu_tuning *t);
+
+/* Data derived from a constant buffer (cpu_derived.c). */
+typedef struct var_cpu_derived var_cpu_derived;
+
+/* be->impl of the CPU backend. */
+typedef struct cpu_state {
+  var_cpu_tuning tune;
+  size_t current, peak;       /* owned buffers and derived data */
+  var_cpu_derived *derived;
+  pthread_mutex_t mu;         /* guards `derived` (and the counts it changes) */
+} cpu_state;
+
+static inline const var_cpu_tuning *cpu_tune(var_backend *be) { return &((cpu_state *)be->impl)->tune; }
+static inline int cpu_avx2(var_backend *be) { return cpu_tune(be)->simd >= VAR_SIMD_AVX2; }
 
 /* Host pointer of a CPU buffer (NULL for an absent var_dptr). */
 static inline float *cpu_f32(var_dptr p) { return p.buf ? (float *)p.buf->host + p.off : NULL; }
@@ -34,7 +68,7 @@ static inline float cpu_dot4(const float *x, const float *w, int K)
   return (a0 + a1) + (a2 + a3);
 }
 
-/* backend_cpu.c: data derived from a constant buffer (one made by wrap_const,
+/* cpu_derived.c: data derived from a constant buffer (one made by wrap_const,
  * e.g. the Winograd transform of a convolution's weights), computed once and
  * kept until that buffer is released.  `tag` tells kinds of derived data apart.
  * find returns NULL when nothing is kept.  keep takes over `data` (var_alloc'ed,
@@ -43,9 +77,13 @@ static inline float cpu_dot4(const float *x, const float *w, int K)
  * then frees `data` itself. */
 float *var_cpu_derived_find(var_backend *be, var_dptr src, int tag);
 int var_cpu_derived_keep(var_backend *be, var_dptr src, int tag, float *data, size_t bytes);
+/* Frees what was derived from src (NULL: everything). */
+void var_cpu_derived_drop(cpu_state *st, const var_dbuf *src);
 
-/* cpu_gemm.c: C = alpha op(A) op(B) + beta C on host pointers (threaded). */
-var_status var_cpu_sgemm(var_pool *pool, int trans_a, int trans_b, int M, int N, int K, float alpha,
+/* cpu_gemm.c: C = alpha op(A) op(B) + beta C on host pointers (threaded;
+ * pool NULL: on this thread).  avx2: the portable SGEMM may use AVX2+FMA
+ * (cpu_avx2(be)); a CBLAS build ignores it. */
+var_status var_cpu_sgemm(var_pool *pool, int avx2, int trans_a, int trans_b, int M, int N, int K, float alpha,
                          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 #ifdef VAR_HAVE_CBLAS
 /* Makes the BLAS single-threaded (once): it runs inside our pool's tasks. */
@@ -53,8 +91,8 @@ void var_cpu_blas_single_thread(void);
 #endif
 /* Name of the GEMM in use ("openblas", "portable avx2", ...). */
 const char *var_cpu_gemm_name(void);
-/* Which convolutions the CPU backend runs, e.g. "winograd+shifted-gemm+im2col" ($VAR_CONV, the build, the CPU). */
-const char *var_cpu_conv_name(void);
+/* Which convolutions a CPU backend runs, e.g. "winograd+shifted-gemm+im2col" ($VAR_CONV, the build, the CPU). */
+const char *var_cpu_conv_name(var_backend *be);
 
 var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int K, float alpha, var_dptr A,
                     int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc);

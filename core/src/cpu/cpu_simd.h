@@ -4,12 +4,16 @@
  * kernels that matter for speed get a second version compiled for AVX2+FMA(+F16C,
  * which every AVX2 processor has)
  * with GCC/Clang's target attribute, used when the processor has it.  Setting
- * VAR_SIMD=0 in the environment forces the portable versions (tests use it to
- * cover both).  Other compilers and architectures get the portable code only. */
+ * VAR_SIMD=0 in the environment before a context is created forces the
+ * portable versions (tests use it to cover both).  Other compilers and
+ * architectures get the portable code only.  This is the one place that says
+ * how SIMD code is compiled and chosen. */
 #ifndef VAR_CPU_SIMD_H
 #define VAR_CPU_SIMD_H
 
 #include "internal.h"
+
+#include <math.h>
 
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define VAR_HAVE_X86_SIMD 1
@@ -21,27 +25,10 @@
 
 enum { VAR_SIMD_NONE = 0, VAR_SIMD_AVX2 = 1 };
 
-/* The best level this processor supports, lowered by $VAR_SIMD. */
-static inline int var_cpu_simd_level(void)
-{
-#if VAR_HAVE_X86_SIMD
-  static int cached = -1;
-  int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (level < 0) {
-    __builtin_cpu_init();
-    level = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")
-                ? VAR_SIMD_AVX2
-                : VAR_SIMD_NONE;
-    __atomic_store_n(&cached, level, __ATOMIC_RELAXED);
-  }
-  {
-    int cap = var_env_int("VAR_SIMD", VAR_SIMD_AVX2);
-    return level < cap ? level : cap;
-  }
-#else
-  return VAR_SIMD_NONE;
-#endif
-}
+/* The best level this processor supports, lowered by $VAR_SIMD.  Only the CPU
+ * backend's creation calls it (var_cpu_tuning.simd); kernels take the level
+ * from there, so it cannot change under a backend in use. */
+int var_cpu_simd_detect(void);
 
 #if VAR_HAVE_X86_SIMD
 /* Horizontal reductions in a fixed order. */
@@ -83,6 +70,31 @@ VAR_TARGET_AVX2 static inline __m256 var_exp256(__m256 x)
   y = _mm256_fmadd_ps(y, z, _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
   e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+/* x[i] = exp(x[i] - max_k x[k]) for the n >= 1 values of a row; returns their
+ * sum (the softmax's denominator, summed in a fixed order).  Shared by the
+ * transformer's attention and the VQ-VAE's spatial attention. */
+VAR_TARGET_AVX2 static inline float var_softmax_exp_avx2(float *x, int n)
+{
+  __m256 vmx = _mm256_set1_ps(x[0]), vsum = _mm256_setzero_ps();
+  float mx, acc;
+  int k;
+  for (k = 0; k + 8 <= n; k += 8) vmx = _mm256_max_ps(vmx, _mm256_loadu_ps(x + k));
+  mx = var_hmax256(vmx);
+  for (; k < n; k++) mx = x[k] > mx ? x[k] : mx;
+  vmx = _mm256_set1_ps(mx);
+  for (k = 0; k + 8 <= n; k += 8) {
+    __m256 e = var_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + k), vmx));
+    _mm256_storeu_ps(x + k, e);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  acc = var_hsum256(vsum);
+  for (; k < n; k++) {
+    x[k] = expf(x[k] - mx);
+    acc += x[k];
+  }
+  return acc;
 }
 #endif
 

@@ -93,7 +93,8 @@ var_status cpu_vq_argmin(var_backend *be, int batch, int cv, int n, int vocab, v
       j.idx = cpu_i32(idx) + (size_t)b * n + p0;
       j.margin = margin.buf ? cpu_f32(margin) + (size_t)b * n + p0 : NULL;
       var_parallel_for(pool, rows, 16, vq_prefill, &j);
-      s = var_cpu_sgemm(pool, 0, 1, rows, vocab, cv, -2.0f, j.zt, cv, cpu_f32(codebook), cv, 1.0f, j.d, vocab);
+      s = var_cpu_sgemm(pool, cpu_avx2(be), 0, 1, rows, vocab, cv, -2.0f, j.zt, cv, cpu_f32(codebook), cv, 1.0f, j.d,
+                        vocab);
       if (s == VAR_OK) var_parallel_for(pool, rows, 8, vq_rows_argmin, &j);
     }
   }

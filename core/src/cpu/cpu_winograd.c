@@ -30,7 +30,7 @@
  * Bands, chunks and every sum's order depend only on the layer's shape, so the
  * results do not depend on the thread count.  VAR_WG_MODE=0|1 forces shared or
  * private bands and VAR_WG_SHARED_KIB / VAR_WG_PRIVATE_KIB set their size (for
- * tuning and tests).
+ * tuning and tests; read when the backend is created, var_cpu_tuning).
  *
  * The transformed filters of a constant buffer (checkpoint weights) are kept by
  * the backend (var_cpu_derived_keep) and made once; other weights are
@@ -42,7 +42,7 @@
 #ifdef VAR_HAVE_CBLAS
 #include <cblas.h>
 #endif
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
 #include <immintrin.h>
 #endif
 
@@ -135,11 +135,11 @@ static void wg_filter_rows(void *arg, int64_t begin, int64_t end, int thread)
  * tile tx are then E[tx], O[tx], E[tx + 1], O[tx + 1]: contiguous over tx, so
  * WG_VEC tiles are transformed with one vector per value. */
 
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
 /* E[k..k+7] and O[k..k+7] are the even and odd elements of x[2i-1 .. 2i+14]
  * (i = i0 + k, at least 1): splits them from k on while they lie inside the row
  * and the band; returns the next k. */
-VAR_CONV_AVX2 static int wg_split_avx2(const float *x, int w, int i0, int k, int len, float *e, float *o)
+VAR_TARGET_AVX2 static int wg_split_avx2(const float *x, int w, int i0, int k, int len, float *e, float *o)
 {
   for (; k + 8 <= len && 2 * (i0 + k) + 14 < w; k += 8) {
     const float *p = x + 2 * (i0 + k) - 1;
@@ -167,7 +167,7 @@ static void wg_split_row(const wg_job *j, const float *x, int iy, int i0, int le
     o[0] = x[0];   /* e[0] = p[0] is the left padding */
     k = 1;
   }
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
   if (j->avx2) k = wg_split_avx2(x, w, i0, k, len, e, o);
 #endif
   for (; k < len && 2 * (i0 + k) - 1 < w; k++) {
@@ -176,8 +176,8 @@ static void wg_split_row(const wg_job *j, const float *x, int iy, int i0, int le
   }
 }
 
-#if VAR_CONV_X86
-VAR_CONV_AVX2 static void wg_input_tiles_avx2(int ntxp, const float *const rows[4][2], float *v, size_t fstride)
+#if VAR_HAVE_X86_SIMD
+VAR_TARGET_AVX2 static void wg_input_tiles_avx2(int ntxp, const float *const rows[4][2], float *v, size_t fstride)
 {
   int tx, r;
   for (tx = 0; tx < ntxp; tx += WG_VEC) {
@@ -242,7 +242,7 @@ static void wg_input(const wg_job *j, const wg_band *bd, int ci0, int ci1, float
         rows[r][0] = eo + (size_t)(2 * t + r) * 2 * bd->eo_len;
         rows[r][1] = rows[r][0] + bd->eo_len;
       }
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
       if (j->avx2) {
         wg_input_tiles_avx2(bd->ntxp, rows, v, fstride);
         continue;
@@ -271,7 +271,7 @@ static void wg_gemm(const wg_job *j, const wg_band *bd, int t0, int t1)
                 m, bd->n);
 #else
     /* inside a parallel_for the portable SGEMM runs on this thread alone */
-    var_cpu_sgemm(NULL, 0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f, m, bd->n);
+    var_cpu_sgemm(NULL, j->avx2, 0, 0, d->c_out, nc, d->c_in, 1.0f, u, d->c_in, v, bd->n, 0.0f, m, bd->n);
 #endif
   }
 }
@@ -298,8 +298,8 @@ static void wg_store(const wg_job *j, int b, int co, int ty, int tx, int n, cons
   }
 }
 
-#if VAR_CONV_X86
-VAR_CONV_AVX2 static void wg_output_row_avx2(const wg_job *j, const wg_band *bd, int co, int t, float bv)
+#if VAR_HAVE_X86_SIMD
+VAR_TARGET_AVX2 static void wg_output_row_avx2(const wg_job *j, const wg_band *bd, int co, int t, float bv)
 {
   const var_conv_desc *d = j->d;
   const size_t fstride = bd->mstride, hw = (size_t)d->h_out * d->w_out;
@@ -380,7 +380,7 @@ static void wg_output(const wg_job *j, const wg_band *bd, int co0, int co1)
   for (co = co0; co < co1; co++) {
     const float bv = j->bias ? j->bias[co] : 0.0f;
     for (t = 0; t < bd->nty; t++) {
-#if VAR_CONV_X86
+#if VAR_HAVE_X86_SIMD
       if (j->avx2) {
         wg_output_row_avx2(j, bd, co, t, bv);
         continue;
@@ -483,7 +483,7 @@ static var_status wg_filters(var_backend *be, const var_conv_desc *d, var_dptr w
   wg_filter_job fj;
   float *made = NULL;
   var_status s;
-  const int keep = var_env_int("VAR_WG_KEEP", 1) > 0;
+  const int keep = cpu_tune(be)->wg_keep;
   *tmp = NULL;
   *u = keep ? var_cpu_derived_find(be, w, WG_DERIVED_TAG) : NULL;
   if (*u) return VAR_OK;
@@ -503,16 +503,16 @@ static var_status wg_filters(var_backend *be, const var_conv_desc *d, var_dptr w
  * WG_PRIVATE_FLOATS still has WG_PRIVATE_MIN_TILES tiles (wide maps, few
  * channels); otherwise shared bands of WG_SHARED_FLOATS (deep layers on small
  * maps, whose GEMMs need all the tiles there are to amortise their packing). */
-static void wg_plan(wg_job *j)
+static void wg_plan(wg_job *j, const var_cpu_tuning *t)
 {
   const var_conv_desc *d = j->d;
   const size_t per_tile = (size_t)WG_F * ((size_t)d->c_in + d->c_out);
-  const int mode = var_env_int("VAR_WG_MODE", -1);
-  size_t budget = (size_t)var_env_int("VAR_WG_PRIVATE_KIB", WG_PRIVATE_FLOATS / 256) * 256;
+  const int mode = t->wg_mode;
+  size_t budget = (t->wg_private_kib >= 0 ? (size_t)t->wg_private_kib : WG_PRIVATE_FLOATS / 256) * 256;
   int tiles = (int)(budget / per_tile), n;
   j->private_bands = mode >= 0 ? mode : tiles >= WG_PRIVATE_MIN_TILES;
   if (!j->private_bands) {
-    budget = (size_t)var_env_int("VAR_WG_SHARED_KIB", WG_SHARED_FLOATS / 256) * 256;
+    budget = (t->wg_shared_kib >= 0 ? (size_t)t->wg_shared_kib : WG_SHARED_FLOATS / 256) * 256;
     tiles = (int)(budget / per_tile);
   }
   if (tiles < WG_VEC) tiles = WG_VEC;
@@ -553,12 +553,12 @@ var_status var_conv2d_winograd(var_backend *be, const var_conv_desc *d, var_dptr
   j.bias = cpu_f32(bias);
   j.residual = cpu_f32(residual);
   j.out = cpu_f32(out);
-#if VAR_CONV_X86
-  j.avx2 = var_conv_use_avx2();
+#if VAR_HAVE_X86_SIMD
+  j.avx2 = cpu_avx2(be);
 #endif
   j.tw = (d->w_out + 1) / 2;
   j.th = (d->h_out + 1) / 2;
-  wg_plan(&j);
+  wg_plan(&j, cpu_tune(be));
   band_tiles = (size_t)j.band_rows * ((j.band_cols + WG_VEC - 1) / WG_VEC * WG_VEC);
   j.v_floats = (size_t)WG_F * wg_plane_stride((size_t)d->c_in * band_tiles);
   j.m_floats = (size_t)WG_F * wg_plane_stride((size_t)d->c_out * band_tiles);

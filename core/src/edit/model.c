@@ -23,14 +23,11 @@ static var_status real_encode(var_model *m, const float *img, int32_t *tokens)
 static var_status real_generate(var_model *m, const var_sample_params *p, int label, const int32_t *keep_tokens,
                                 const float *keep_mask, int keep_scales, int32_t *tokens_out, float *img_out)
 {
-  var_gen_hooks hooks;
-  var_gen_hooks_default(&hooks);
-  hooks.keep_scales = keep_scales;
   /* not var_generate_tokens: it clears pending cancels, and this call is one step of a longer job */
-  return var_generate_ex(m->tf, m->vae, p, 1, &label, keep_tokens, keep_mask, &hooks, tokens_out, img_out);
+  return var_generate_ex(m->tf, m->vae, p, 1, &label, keep_tokens, keep_mask, keep_scales, NULL, tokens_out, img_out);
 }
 
-static const var_model_ops real_ops = { real_encode, real_generate };
+static const var_model_ops real_ops = { .encode = real_encode, .generate = real_generate };
 
 /* ---- construction ------------------------------------------------------------ */
 

@@ -20,10 +20,6 @@ void var_sample_params_default(var_sample_params *params)
 void var_gen_hooks_default(var_gen_hooks *hooks)
 {
   memset(hooks, 0, sizeof *hooks);
-  hooks->progress_base = 0.0;
-  hooks->progress_span = 1.0;
-  hooks->variant = 0;
-  hooks->variants = 1;
 }
 
 /* ---- edit masks ----------------------------------------------------------- */
@@ -88,6 +84,7 @@ typedef struct gen_run {
   int32_t *idx_host, *flag_host;/* host [B * t_max] */
   int32_t *flags;               /* host [B, L] keep flags (edits) */
   const int32_t *keep_tokens;   /* host [B, L] (edits) */
+  int keep_scales;              /* edits: scales kept whole from keep_tokens */
   float *host_logits;           /* host [B * t_max, V] (on_logits hook) */
   var_dbuf *buf;                /* every device buffer of the loop, carved below */
   var_dptr x, logits, guided, idx, code, tmp, keep_code, flag_dev, keep_idx, fhat, nxt_cm, nxt_tok;
@@ -100,15 +97,14 @@ typedef struct gen_run {
 
 static var_status report(gen_run *r, int done_step, double macs_done)
 {
-  const var_gen_hooks *hk = r->hooks;
   var_progress pr;
   double total = r->macs_total + r->decode_macs;
   memset(&pr, 0, sizeof pr);
-  pr.fraction = hk->progress_base + hk->progress_span * (total > 0 ? macs_done / total : 1.0);
+  pr.fraction = total > 0 ? macs_done / total : 1.0;
   pr.step = done_step;
   pr.total_steps = r->total_steps;
-  pr.variant = hk->variant;
-  pr.variants = hk->variants;
+  pr.variant = 0;
+  pr.variants = 1;
   pr.stage = r->stage;
   return var_report_progress(r->ctx, &pr);
 }
@@ -245,7 +241,7 @@ static var_status run_setup(gen_run *r, const int *labels, const int32_t *keep_t
   }
   if (keep_tokens)
     for (b = 0; b < r->B; b++)
-      var_edit_scale_flags(r->sched, keep_mask + (size_t)b * r->h * r->h, r->hooks->keep_scales,
+      var_edit_scale_flags(r->sched, keep_mask + (size_t)b * r->h * r->h, r->keep_scales,
                            r->flags + (size_t)b * r->L);
   for (si = 0; si < r->S; si++) r->macs_total += var_tf_scale_macs(r->tf, si, r->G);
   /* decoder cost, scaled from the released VAE (196.9 G MAC at 16x16 latents, ch 160; var-spec §8):
@@ -342,7 +338,7 @@ static var_status run_scale(gen_run *r, int si)
 }
 
 var_status var_generate_ex(var_transformer *tf, var_vqvae *vae, const var_sample_params *params, int batch,
-                           const int *labels, const int32_t *keep_tokens, const float *keep_mask,
+                           const int *labels, const int32_t *keep_tokens, const float *keep_mask, int keep_scales,
                            const var_gen_hooks *hooks, int32_t *tokens_out, float *img_out)
 {
   gen_run r;
@@ -365,6 +361,7 @@ var_status var_generate_ex(var_transformer *tf, var_vqvae *vae, const var_sample
   r.hooks = hooks;
   r.B = batch;
   r.keep_tokens = keep_tokens;
+  r.keep_scales = keep_scales;
   s = run_setup(&r, labels, keep_tokens, keep_mask, img_out != NULL);
   if (s == VAR_OK) s = var_tf_embed_first(r.st, r.x);
   for (si = 0; s == VAR_OK && si < r.S; si++) s = run_scale(&r, si);
@@ -395,5 +392,5 @@ var_status var_generate_tokens(var_transformer *tf, var_vqvae *vae, const var_sa
                                int32_t *tokens_out, float *img_out)
 {
   if (tf) var_cancel_reset(tf->ctx);
-  return var_generate_ex(tf, vae, params, batch, labels, keep_tokens, keep_mask, NULL, tokens_out, img_out);
+  return var_generate_ex(tf, vae, params, batch, labels, keep_tokens, keep_mask, 0, NULL, tokens_out, img_out);
 }

@@ -1,6 +1,6 @@
 /* generate.h — next-scale generation inside the library: the entry point behind
- * var_generate_tokens with the hooks that the image-level API (edit.c) and the
- * golden checks need. */
+ * var_generate_tokens with what the image-level API (edit.c) needs (keep_scales)
+ * and the debug hooks of the golden checks. */
 #ifndef VAR_GENERATE_H
 #define VAR_GENERATE_H
 
@@ -18,22 +18,18 @@ typedef struct var_gen_hooks {
   int32_t *sampled_out;
   /* Host [batch, Cv, h, h]: the final f_hat. */
   float *fhat_out;
-  /* Progress reports map this call onto [progress_base, progress_base + progress_span]
-   * of a larger job (0 and 1 for a call of its own) and name the variant. */
-  double progress_base, progress_span;
-  int variant, variants;
-  /* Edits: scales 0..keep_scales-1 keep every token of keep_tokens (0 = only the mask decides). */
-  int keep_scales;
 } var_gen_hooks;
 
-/* Fills hooks with "no hooks", progress over the whole of [0, 1]. */
+/* Fills hooks with "no hooks". */
 void var_gen_hooks_default(var_gen_hooks *hooks);
 
-/* var_generate_tokens with hooks (NULL = none).  Unlike the public call it does
- * not clear a pending cancel request, so a caller that is itself a long call
- * (e.g. var_inpaint) keeps cancels that arrived during its earlier stages. */
+/* var_generate_tokens with keep_scales and hooks (NULL = none).  Edits: scales
+ * 0..keep_scales-1 keep every token of keep_tokens (0 = only the mask decides;
+ * an edit's strength < 1 keeps the coarse scales).  Unlike the public call it
+ * does not clear a pending cancel request, so a caller that is itself a long
+ * call (e.g. var_inpaint) keeps cancels that arrived during its earlier stages. */
 var_status var_generate_ex(var_transformer *tf, var_vqvae *vae, const var_sample_params *params, int batch,
-                           const int *labels, const int32_t *keep_tokens, const float *keep_mask,
+                           const int *labels, const int32_t *keep_tokens, const float *keep_mask, int keep_scales,
                            const var_gen_hooks *hooks, int32_t *tokens_out, float *img_out);
 
 /* Per-scale keep flags (token layout, int32 [L]) from a keep mask on the finest
