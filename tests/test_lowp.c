@@ -308,6 +308,22 @@ static void test_convert_files(void)
     CU_ASSERT(var_vqvae_load(ctx, tmp_path("vae_bf16.safetensors"), &v) == VAR_OK);
     var_vqvae_free(v);
   }
+  /* a model folder of converted files: found by name and by default (the plug-ins' var_model_load_dir) */
+  {
+    var_model *m = NULL;
+    var_model_info mi;
+    CU_ASSERT(rename(tmp_path("vae_bf16.safetensors"), tmp_path("vae_small_bf16.safetensors")) == 0);
+    CU_ASSERT(rename(tmp_path("small_int8.safetensors"), tmp_path("var_small_int8.safetensors")) == 0);
+    CU_ASSERT(var_model_load_dir(ctx, tmpdir, "small_int8", &m) == VAR_OK);
+    CU_ASSERT(m && var_model_get_info(m, &mi) == VAR_OK && !strcmp(mi.name, "var_small_int8"));
+    CU_ASSERT(m && var_model_transformer(m)->weight_types == 1 << VAR_DTYPE_I8);
+    var_model_free(m);
+    m = NULL;
+    CU_ASSERT(var_model_load_dir(ctx, tmpdir, NULL, &m) == VAR_OK);   /* the only (so smallest) transformer */
+    var_model_free(m);
+    CU_ASSERT(rename(tmp_path("var_small_int8.safetensors"), tmp_path("small_int8.safetensors")) == 0);
+    CU_ASSERT(rename(tmp_path("vae_small_bf16.safetensors"), tmp_path("vae_bf16.safetensors")) == 0);
+  }
   CU_ASSERT(var_checkpoint_convert(ctx, tf, tmp_path("x.safetensors"), VAR_WEIGHTS_AS_STORED) ==
             VAR_ERR_INVALID_ARGUMENT);
   CU_ASSERT(var_checkpoint_convert(ctx, tf, "/nonexistent-dir/x.safetensors", VAR_WEIGHTS_BF16) == VAR_ERR_IO);
@@ -834,7 +850,7 @@ int main(void)
   static const test_case tests[] = {
     { "element conversions and int8 rows", test_conversions },
     { "bf16/f16/int8 linear vs a double reference: AVX2/portable, both kernels, 1/2 threads, rows alone", test_kernels },
-    { "var_checkpoint_convert: types, scales, zero-copy load, VQ-VAE, errors", test_convert_files },
+    { "var_checkpoint_convert: types, scales, zero-copy load, VQ-VAE, model folder, errors", test_convert_files },
     { "converted files that do not fit are refused, naming the tensor", test_refused_files },
     { "converting on load equals loading the converted file", test_convert_on_load },
     { "accuracy against float32: golden random-weight checkpoints", test_accuracy_golden },
