@@ -635,3 +635,20 @@ var_status var_ckpt_f32(var_checkpoint *ck, const char *name, int ndim, const in
   if (info) *info = t;
   return VAR_OK;
 }
+
+void var_ckpt_drop_pages(const var_checkpoint *ck, const var_ckpt_tensor *t)
+{
+#if !defined(_WIN32) && defined(MADV_DONTNEED)
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t b = (uintptr_t)t->data, e = b + t->nbytes;
+  if (ck->mapped != VAR_CKPT_MMAP || !page || (const uint8_t *)t->data < ck->map ||
+      (const uint8_t *)t->data + t->nbytes > ck->map + ck->map_size)
+    return;
+  b = (b + page - 1) / page * page;   /* whole pages inside the tensor only */
+  e = e / page * page;
+  if (e > b) madvise((void *)b, e - b, MADV_DONTNEED);
+#else
+  (void)ck;
+  (void)t;
+#endif
+}

@@ -38,14 +38,19 @@ static var_status convert_weight(var_transformer *tf, const var_ckpt_tensor *t, 
   *data = NULL;
   *scales = NULL;
   s = var_alloc(tf->ctx, var_size_mul3((size_t)N, (size_t)K, out_es), data);
-  if (s == VAR_OK && type == VAR_DTYPE_I8) s = var_alloc(tf->ctx, var_size_mul((size_t)N, 4), (void **)scales);
-  if (s == VAR_OK) s = var_alloc(tf->ctx, var_size_mul((size_t)K, 4), (void **)&row);
-  if (s == VAR_OK && ((s = keep_owned(tf, *data)) != VAR_OK || (*scales && (s = keep_owned(tf, *scales)) != VAR_OK)))
-    *data = *scales = NULL;   /* keep_owned failed: the caller's error path frees nothing twice */
-  if (s != VAR_OK) {
-    var_free(row);
-    return s;
+  if (s == VAR_OK && (s = keep_owned(tf, *data)) != VAR_OK) {
+    var_free(*data);
+    *data = NULL;
   }
+  if (s == VAR_OK && type == VAR_DTYPE_I8) {
+    s = var_alloc(tf->ctx, var_size_mul((size_t)N, 4), (void **)scales);
+    if (s == VAR_OK && (s = keep_owned(tf, *scales)) != VAR_OK) {
+      var_free(*scales);
+      *scales = NULL;
+    }
+  }
+  if (s == VAR_OK) s = var_alloc(tf->ctx, var_size_mul((size_t)K, 4), (void **)&row);
+  if (s != VAR_OK) return s;   /* what was kept is freed with the transformer */
   for (n = 0; n < N; n++) {
     var_lp_row_f32(t->dtype, (const uint8_t *)t->data + (size_t)n * K * in_es, K, in_scale ? in_scale[n] : 1.0f, row);
     if (type == VAR_DTYPE_F32) {
@@ -101,6 +106,7 @@ var_status var_tf_wrap_weight(var_transformer *tf, const char *name, int64_t n_o
     void *data;
     float *scales;
     s = convert_weight(tf, t, sc ? (const float *)sc->data : NULL, type, &data, &scales);
+    if (s == VAR_OK) var_ckpt_drop_pages(tf->ck, t);   /* the source is not read again */
     if (s == VAR_OK) s = var_tf_wrap_host(tf, data, var_size_mul3((size_t)n_out, (size_t)n_in, var_dtype_size((var_dtype)type)), &out->w);
     if (s == VAR_OK && scales) s = var_tf_wrap_host(tf, scales, var_size_mul((size_t)n_out, 4), &out->scale);
     return s;
