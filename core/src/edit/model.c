@@ -87,6 +87,7 @@ var_status var_model_new_custom(var_ctx *ctx, const char *name, const var_schedu
   if (st != VAR_OK) return st;
   m->ctx = ctx;
   m->num_classes = num_classes;
+  m->classes.num_classes = num_classes;
   m->vocab_size = vocab_size;
   m->ops = ops;
   m->ops_user = ops_user;
@@ -184,7 +185,7 @@ var_status var_model_get_info(const var_model *model, var_model_info *info)
   info->token_cell = model->cell;
   info->num_classes = model->num_classes;
   info->schedule = model->schedule;
-  info->own_class_names = model->n_class_names;
+  info->own_class_names = model->classes.n_named;
   return VAR_OK;
 }
 
@@ -275,16 +276,14 @@ static void want_name(const char *name, char *out, size_t size)
   else snprintf(out, size, "var_%s.pth", stem);
 }
 
-var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, var_model **out)
+var_status var_model_dir_files(var_ctx *ctx, const char *dir, const char *name, char *vae_path, size_t vae_size,
+                               char *tf_path, size_t tf_size)
 {
-  char tf_path[4096 + 1200], vae_path[4096 + 1200], tf_list[1024], vae_list[1024], want[300];
+  char tf_list[1024], vae_list[1024], want[300];
   const char *where = "the default model folder";
   DIR *d;
   int have_tf, have_vae;
 
-  if (!out) return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "var_model_load_dir: out is NULL");
-  *out = NULL;
-  if (!ctx) return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "var_model_load_dir: ctx is NULL");
   if (dir && *dir) {
     where = "the given model folder";
   } else if (getenv("VAR_MODEL_DIR") && *getenv("VAR_MODEL_DIR")) {
@@ -305,12 +304,12 @@ var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, v
                     dir, where, strerror(errno), RELEASED_VAE, want, HF_URL, HF_FILE, RELEASED_VAE, HF_FILE, want);
   }
   {
-    char scratch[sizeof tf_path];
+    char scratch[4096 + 1200];
     int any_tf = pick_file(d, dir, "var_", NULL, 1, scratch, sizeof scratch, tf_list, sizeof tf_list);
-    have_tf = name ? find_named(dir, name, tf_path, sizeof tf_path) : any_tf;
-    if (!name && any_tf) snprintf(tf_path, sizeof tf_path, "%s", scratch);
+    have_tf = name ? find_named(dir, name, tf_path, tf_size) : any_tf;
+    if (!name && any_tf) snprintf(tf_path, tf_size, "%s", scratch);
   }
-  have_vae = pick_file(d, dir, "vae_", RELEASED_VAE, 0, vae_path, sizeof vae_path, vae_list, sizeof vae_list);
+  have_vae = pick_file(d, dir, "vae_", RELEASED_VAE, 0, vae_path, vae_size, vae_list, sizeof vae_list);
   closedir(d);
   if (!have_tf || !have_vae) {
     char what[600] = "", urls[700] = "";
@@ -330,5 +329,16 @@ var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, v
                     what, dir, where, tf_list[0] ? tf_list : "none", vae_list[0] ? vae_list : "none", urls, HF_URL,
                     dir);
   }
-  return var_model_load(ctx, vae_path, tf_path, NULL, out);
+  return VAR_OK;
+}
+
+var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, var_model **out)
+{
+  char tf_path[4096 + 1200], vae_path[4096 + 1200];
+  var_status s;
+  if (!out) return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "var_model_load_dir: out is NULL");
+  *out = NULL;
+  if (!ctx) return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "var_model_load_dir: ctx is NULL");
+  s = var_model_dir_files(ctx, dir, name, vae_path, sizeof vae_path, tf_path, sizeof tf_path);
+  return s == VAR_OK ? var_model_load(ctx, vae_path, tf_path, NULL, out) : s;
 }

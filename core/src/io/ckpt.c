@@ -562,6 +562,17 @@ var_status var_checkpoint_open_memory(var_ctx *ctx, const void *data, size_t siz
 
 int var_checkpoint_n_tensors(const var_checkpoint *ck) { return ck ? ck->n : 0; }
 
+int var_checkpoint_find(const var_checkpoint *ck, const char *name)
+{
+  const var_ckpt_tensor *t = ck && name ? var_ckpt_find(ck, name) : NULL;
+  return t ? (int)(t - ck->tensors) : -1;
+}
+
+var_checkpoint_format var_checkpoint_get_format(const var_checkpoint *ck)
+{
+  return ck && ck->format == VAR_CKPT_SAFETENSORS ? VAR_CHECKPOINT_SAFETENSORS : VAR_CHECKPOINT_PTH;
+}
+
 var_status var_checkpoint_tensor(const var_checkpoint *ck, int i, var_tensor_info *info)
 {
   const var_ckpt_tensor *t;

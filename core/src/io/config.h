@@ -34,6 +34,9 @@ typedef struct var_tf_config {
 } var_tf_config;
 
 var_status var_vqvae_config_derive(var_checkpoint *ck, var_vqvae_config *cfg);
+/* The public view of a configuration (var_vqvae_get_info, var_checkpoint_vqvae_info, ...). */
+void var_vqvae_config_info(const var_vqvae_config *cfg, var_vqvae_info *info);
+void var_tf_config_info(const var_tf_config *cfg, var_transformer_info *info);
 /* schedule NULL: derive (released schedules by L, else the unique one);
  * a failed derivation is an error that asks for an explicit schedule. */
 var_status var_tf_config_derive(var_checkpoint *ck, const var_schedule *schedule, var_tf_config *cfg);
