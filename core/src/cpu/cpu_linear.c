@@ -370,6 +370,8 @@ var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int w
   lp.type = wtype;
   lp.w = (const float *)W.buf->host + W.off;
   lp.scale = cpu_f32(wscale);
+  if (wtype == VAR_DTYPE_I8 && cpu_tune(be)->int8_vnni && M > 0 && N > 0 && K > 0)   /* cpu_linear_vnni.c */
+    return var_lp_linear_vnni(be, M, N, K, cpu_f32(X), &lp, cpu_f32(bias), cpu_f32(Y), act);
   if (few_rows && M > 0 && N > 0 && K > 0)   /* the dot-product kernel (cpu_linear_lp.c) */
     return var_lp_linear_stream(be, M, N, K, cpu_f32(X), &lp, cpu_f32(bias), cpu_f32(Y), act);
   return linear_any(be, M, N, K, X, W, &lp, bias, Y, act);

@@ -330,7 +330,9 @@ const char *var_lp_kernel_name(var_backend *be, int type)
   if (!cpu_avx2(be))
     return type == VAR_DTYPE_F32 ? "portable C / SGEMM" : "portable C, one widened row at a time";
   if (type == VAR_DTYPE_F32) return "avx2+fma blocked kernel";
-  if (type == VAR_DTYPE_F16) return "avx2+fma blocked kernel, f16c widening while packing";
-  return type == VAR_DTYPE_I8 ? "avx2+fma blocked kernel, int8 x scale widened while packing"
-                              : "avx2+fma blocked kernel, bf16 widened while packing";
+  if (type == VAR_DTYPE_I8 && cpu_tune(be)->int8_vnni)
+    return "avx512-vnni int8 x int8 (activations quantised per row), all products";
+  if (type == VAR_DTYPE_F16) return "avx2+fma+f16c: dot kernel for few rows, blocked kernel (widened) for more";
+  return type == VAR_DTYPE_I8 ? "avx2+fma: dot kernel for few rows, blocked kernel (int8 x scale widened) for more"
+                              : "avx2+fma: dot kernel for few rows, blocked kernel (bf16 widened) for more";
 }

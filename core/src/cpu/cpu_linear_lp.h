@@ -30,4 +30,10 @@ var_status var_lp_linear_stream(var_backend *be, int M, int N, int K, const floa
 /* The code that runs for weights of `type` (VAR_DTYPE_F32 too), for benchmarks. */
 const char *var_lp_kernel_name(var_backend *be, int type);
 
+/* cpu_linear_vnni.c: int8 weights x per-row int8 activations with AVX-512 VNNI
+ * (when var_lp_vnni_available() and the backend's tuning allow it). */
+int var_lp_vnni_available(void);
+var_status var_lp_linear_vnni(var_backend *be, int M, int N, int K, const float *X, const var_lp_weights *W,
+                              const float *bias, float *Y, int act);
+
 #endif

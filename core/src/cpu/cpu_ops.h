@@ -29,6 +29,8 @@ typedef struct var_cpu_tuning {
   int wg_mode;          /* $VAR_WG_MODE: 0 shared bands, 1 private bands, -1 (default) by layer */
   int wg_private_kib;   /* $VAR_WG_PRIVATE_KIB, $VAR_WG_SHARED_KIB: band budgets; -1 (default) */
   int wg_shared_kib;    /*   the sizes of cpu_winograd.c */
+  int int8_vnni;        /* $VAR_INT8=vnni, where the processor has AVX-512 VNNI: int8 weights x per-row
+                           int8 activations; else int8 weights widened to float32 */
 } var_cpu_tuning;
 
 void var_cpu_tuning_read(var_cpu_tuning *t);
