@@ -136,7 +136,7 @@ static void test_public_info(void)
 
 static void test_phi_tables(void)
 {
-  /* var-spec §3.5: the ties decided by double rounding. */
+  /* docs/algorithm.md §3.5: the ties decided by double rounding. */
   static const int t4[] = { 0, 1, 2, 3 }, t5[] = { 0, 1, 2, 2, 3 }, t6[] = { 0, 0, 1, 2, 3, 3 },
                    t7[] = { 0, 0, 1, 2, 2, 3, 3 }, t8[] = { 0, 0, 1, 1, 2, 2, 3, 3 },
                    t10[] = { 0, 0, 1, 1, 1, 2, 2, 3, 3, 3 };
@@ -393,7 +393,7 @@ int main(void)
     { "golden checkpoints: names, order, shapes, dtypes", test_golden_checkpoints },
     { "configuration derived from shapes = manifest", test_derived_configs },
     { "public checkpoint info (var inspect's) = the loaders' info", test_public_info },
-    { "phi index tables of var-spec 3.5", test_phi_tables },
+    { "phi index tables of docs/algorithm.md §3.5", test_phi_tables },
     { "phi index = manifest phi_index_per_scale", test_phi_golden },
     { "phi index for 1, 2, 3, 5, 6 and 8 phi convolutions (numpy tables)", test_phi_other_counts },
     { "scale schedules: released, derived, ambiguous, searched too long, parsed", test_schedules },

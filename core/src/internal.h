@@ -60,6 +60,8 @@ size_t var_size_mul3(size_t a, size_t b, size_t c);
 var_status var_alloc(var_ctx *ctx, size_t bytes, void **out);
 var_status var_calloc(var_ctx *ctx, size_t count, size_t elem, void **out);
 void var_free(void *p);
+/* strdup (which C99 lacks): a malloc'ed copy, freed with free(); NULL when out of memory. */
+char *var_strdup(const char *s);
 
 /* Cancellation and progress. */
 int var_cancelled(var_ctx *ctx);
@@ -71,7 +73,7 @@ var_status var_report_progress(var_ctx *ctx, const var_progress *p);
 /* Environment helpers. */
 int var_env_int(const char *name, int fallback);
 
-/* Class-name lookup shared by ImageNet's list and a model's own (classes.c):
+/* Class-name lookup shared by ImageNet's list and a model's own (class_find.c):
  * text(user, i) is class i's ", "-separated synonyms (NULL: unnamed).  The
  * query is trimmed and matched case-insensitively ('_' = ' '): a unique first
  * name, else a unique synonym, else a unique prefix; -1 otherwise. */

@@ -139,6 +139,14 @@ var_status var_calloc(var_ctx *ctx, size_t count, size_t elem, void **out)
 
 void var_free(void *p) { free(p); }
 
+char *var_strdup(const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
 int var_env_int(const char *name, int fallback)
 {
   const char *v = getenv(name);

@@ -66,7 +66,9 @@ void var_model_set_trace(var_model *m, var_model_trace_fn fn, void *user);
 /* model_classes.c: names from a classes.txt beside the transformer (absent file: none) */
 var_status var_model_read_class_names(var_model *m);
 void var_model_free_class_names(var_model *m);
-/* Resolves the files var_model_load_dir(ctx, dir, name) would load (model.c). */
+/* model_dir.c: "dir/var_d16.pth" -> "var_d16" */
+void var_model_file_stem(const char *path, char *out, size_t size);
+/* Resolves the files var_model_load_dir(ctx, dir, name) would load (model_dir.c). */
 var_status var_model_dir_files(var_ctx *ctx, const char *dir, const char *name, char *vae_path, size_t vae_size,
                                char *tf_path, size_t tf_size);
 

@@ -1,4 +1,4 @@
-/* transformer.c — the VAR transformer: weights, AdaLN blocks, KV-cached forward (var-spec §4).
+/* transformer.c — the VAR transformer: weights, AdaLN blocks, KV-cached forward (docs/algorithm.md §4).
  * Model code only: every computation is a backend op (backend.h). */
 #include "model/transformer.h"
 
@@ -379,7 +379,7 @@ var_status var_tf_embed_scale(var_tf_state *st, int si, int n_in, var_dptr in, i
   return s;
 }
 
-/* One AdaLN self-attention block (var-spec §4.3) on x[G*T, C], in place. */
+/* One AdaLN self-attention block (docs/algorithm.md §4.3) on x[G*T, C], in place. */
 static var_status block_forward(var_tf_state *st, int bi, int T, var_dptr x)
 {
   var_transformer *tf = st->tf;

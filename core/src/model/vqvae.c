@@ -1,5 +1,5 @@
-/* vqvae.c — the multi-scale VQ-VAE: loading, the encoder and decoder (var-spec
- * §3.2–3.4) on backend ops, and the public encode/decode.
+/* vqvae.c — the multi-scale VQ-VAE: loading, the encoder and decoder
+ * (docs/algorithm.md §3.2–3.4) on backend ops, and the public encode/decode.
  *
  * Activations live in four backend buffers of the size of the largest map of
  * the pass (a res-block needs its input, two temporaries and its output); the
