@@ -21,13 +21,6 @@
 /* Weight rows per task. */
 #define LP_ROWS_PER_TASK 16
 
-static inline float lp_act(float v, int act)
-{
-  if (act == VAR_ACT_GELU_TANH) return var_gelu_tanh(v);
-  if (act == VAR_ACT_SILU) return var_silu(v);
-  return v;
-}
-
 /* Row n, columns [k0, k0 + n) as float32 (without the int8 scale). */
 static void lp_row_portable(const var_lp_weights *W, int K, int n, int k0, int cnt, float *out)
 {
@@ -79,7 +72,7 @@ static void lp_finish(const lp_job *j, int m, int n, float sum)
 {
   if (j->W->scale) sum *= j->W->scale[n];
   if (j->bias) sum += j->bias[n];
-  j->Y[(size_t)m * j->N + n] = lp_act(sum, j->act);
+  j->Y[(size_t)m * j->N + n] = var_lp_act(sum, j->act);
 }
 
 #if VAR_HAVE_X86_SIMD

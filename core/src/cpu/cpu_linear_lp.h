@@ -16,6 +16,14 @@ typedef struct var_lp_weights {
   const float *scale;    /* I8: [N] row scales; else NULL */
 } var_lp_weights;
 
+/* The activation of a finished output (the kernels of this header). */
+static inline float var_lp_act(float v, int act)
+{
+  if (act == VAR_ACT_GELU_TANH) return var_gelu_tanh(v);
+  if (act == VAR_ACT_SILU) return var_silu(v);
+  return v;
+}
+
 /* panel[k][r] (rows of `nr` floats, k < kc) = W[n0 + r][k0 + k] as float32 (times the
  * row's scale for I8), r < nn; rows nn..nr-1 of every panel are 0.  Panels of nr
  * rows follow each other (kc * nr floats apart) until nn rows are covered. */

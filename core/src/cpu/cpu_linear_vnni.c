@@ -43,13 +43,6 @@ typedef struct {
   int M, N, K, Kp, act;
 } vn_job;
 
-static inline float vn_act(float v, int act)
-{
-  if (act == VAR_ACT_GELU_TANH) return var_gelu_tanh(v);
-  if (act == VAR_ACT_SILU) return var_silu(v);
-  return v;
-}
-
 typedef struct {
   vn_job *j;
   const float *X;
@@ -125,7 +118,7 @@ VAR_TARGET_VNNI static void vn_tile(const vn_job *j, const int8_t *pk, const int
       const int n = n0 + r;
       float v = j->sx[m0 + i] * j->W->scale[n] * (float)(dot[r] - 128 * sums[r]);
       if (j->bias) v += j->bias[n];
-      j->Y[(size_t)(m0 + i) * j->N + n] = vn_act(v, j->act);
+      j->Y[(size_t)(m0 + i) * j->N + n] = var_lp_act(v, j->act);
     }
   }
 }
