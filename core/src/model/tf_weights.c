@@ -13,6 +13,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The one place weight buffers are made (the transformer's own float32 tensors
+ * too), so transformer.c depends on this file and not the other way round. */
+var_status var_tf_wrap_host(var_transformer *tf, const void *host, size_t bytes, var_dptr *out)
+{
+  var_dbuf *buf;
+  var_status s;
+  if (tf->n_wbufs == tf->cap_wbufs) {
+    int cap = tf->cap_wbufs ? 2 * tf->cap_wbufs : 64;
+    var_dbuf **nb;
+    s = var_alloc(tf->ctx, var_size_mul((size_t)cap, sizeof *nb), (void **)&nb);
+    if (s != VAR_OK) return s;
+    if (tf->n_wbufs) memcpy(nb, tf->wbufs, sizeof *nb * (size_t)tf->n_wbufs);
+    var_free(tf->wbufs);
+    tf->wbufs = nb;
+    tf->cap_wbufs = cap;
+  }
+  s = tf->be->ops->wrap_const(tf->be, host, bytes, &buf);
+  if (s != VAR_OK) return s;
+  tf->wbufs[tf->n_wbufs++] = buf;
+  *out = var_dp(buf, 0);
+  return VAR_OK;
+}
+
 static var_status keep_owned(var_transformer *tf, void *p)
 {
   void **n;
