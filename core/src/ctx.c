@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <malloc.h>
+#endif
 
 const char *var_version(void) { return VAR_VERSION_STRING; }
 
@@ -114,7 +117,9 @@ var_status var_alloc(var_ctx *ctx, size_t bytes, void **out)
     return var_fail(ctx, VAR_ERR_NO_MEMORY, "allocation of %zu bytes is too large", bytes);
   /* 64-byte alignment for SIMD loads; round the size up as aligned_alloc requires. */
   bytes = (bytes + 63) & ~(size_t)63;
-#if defined(_ISOC11_SOURCE) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#if defined(_WIN32)
+  p = _aligned_malloc(bytes, 64);   /* no aligned_alloc in the Windows C runtime */
+#elif defined(_ISOC11_SOURCE) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
   p = aligned_alloc(64, bytes);
 #else
   if (posix_memalign(&p, 64, bytes) != 0) p = NULL;
@@ -137,7 +142,11 @@ var_status var_calloc(var_ctx *ctx, size_t count, size_t elem, void **out)
   return st;
 }
 
+#ifdef _WIN32
+void var_free(void *p) { _aligned_free(p); }
+#else
 void var_free(void *p) { free(p); }
+#endif
 
 int var_cancelled(var_ctx *ctx)
 {

@@ -1,13 +1,12 @@
 /* model.c — model pairs: loading a VQ-VAE + transformer from files or a model folder. */
 #include "model.h"
 #include "generate.h"
+#include "os.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define HF_URL "https://huggingface.co/FoundationVision/var"
 #define HF_FILE HF_URL "/resolve/main/"
@@ -195,6 +194,9 @@ var_status var_model_get_info(const var_model *model, var_model_info *info)
 
 const char *var_default_model_dir(void)
 {
+#ifdef _WIN32
+  return var_os_default_model_dir();   /* %LOCALAPPDATA%\libvar\models */
+#else
   static char path[4096];
   const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
   /* XDG says relative values are invalid and must be ignored */
@@ -202,6 +204,7 @@ const char *var_default_model_dir(void)
   else if (home && *home) snprintf(path, sizeof path, "%s/.local/share/libvar/models", home);
   else snprintf(path, sizeof path, "libvar-models");
   return path;
+#endif
 }
 
 static int is_model_file(const char *name, const char *prefix)
@@ -211,44 +214,38 @@ static int is_model_file(const char *name, const char *prefix)
   return (n > 4 && !strcmp(name + n - 4, ".pth")) || (n > 12 && !strcmp(name + n - 12, ".safetensors"));
 }
 
-static int regular_file(const char *path, long long *size)
-{
-  struct stat sb;
-  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
-  if (size) *size = (long long)sb.st_size;
-  return 1;
-}
+static int regular_file(const char *path, long long *size) { return var_os_regular_file(path, size); }
 
 /* Picks a file of `prefix` in dir: `prefer` (a file name) if present, else the
  * smallest (smallest_first) or the first by name.  Also lists what is there. */
-static int pick_file(DIR *d, const char *dir, const char *prefix, const char *prefer, int smallest_first,
+static int pick_file(var_os_dir *d, const char *dir, const char *prefix, const char *prefer, int smallest_first,
                      char *out, size_t out_size, char *listing, size_t list_size)
 {
-  struct dirent *e;
+  const char *e;
   char best[1024] = "", path[4096 + 1024];
   long long best_size = 0, size;
   int found = 0;
-  rewinddir(d);
+  var_os_rewinddir(d);
   if (listing && list_size) listing[0] = '\0';
-  while ((e = readdir(d)) != NULL) {
-    if (!is_model_file(e->d_name, prefix)) continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+  while ((e = var_os_readdir(d)) != NULL) {
+    if (!is_model_file(e, prefix)) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e);
     if (!regular_file(path, &size)) continue;
-    if (listing && strlen(listing) + strlen(e->d_name) + 3 < list_size) {
+    if (listing && strlen(listing) + strlen(e) + 3 < list_size) {
       if (listing[0]) strcat(listing, ", ");
-      strcat(listing, e->d_name);
+      strcat(listing, e);
     }
-    if (strlen(e->d_name) >= sizeof best) continue;
-    if (prefer && !strcmp(e->d_name, prefer)) {
-      snprintf(best, sizeof best, "%s", e->d_name);
+    if (strlen(e) >= sizeof best) continue;
+    if (prefer && !strcmp(e, prefer)) {
+      snprintf(best, sizeof best, "%s", e);
       best_size = -1;   /* nothing beats the preferred file */
       found = 1;
       continue;
     }
     if (best_size < 0) continue;
-    if (!found || (smallest_first ? (size < best_size || (size == best_size && strcmp(e->d_name, best) < 0))
-                                   : strcmp(e->d_name, best) < 0)) {
-      snprintf(best, sizeof best, "%s", e->d_name);
+    if (!found || (smallest_first ? (size < best_size || (size == best_size && strcmp(e, best) < 0))
+                                   : strcmp(e, best) < 0)) {
+      snprintf(best, sizeof best, "%s", e);
       best_size = size;
       found = 1;
     }
@@ -282,7 +279,7 @@ var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, v
 {
   char tf_path[4096 + 1200], vae_path[4096 + 1200], tf_list[1024], vae_list[1024], want[300];
   const char *where = "the default model folder";
-  DIR *d;
+  var_os_dir *d;
   int have_tf, have_vae;
 
   if (!out) return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "var_model_load_dir: out is NULL");
@@ -300,7 +297,7 @@ var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, v
   if (name && (!*name || strchr(name, '/')))
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "model name \"%s\" must be a file name such as var_d16", name);
   want_name(name ? name : "var_d16", want, sizeof want);
-  d = opendir(dir);
+  d = var_os_opendir(dir);
   if (!d) {
     return var_fail(ctx, VAR_ERR_NOT_FOUND,
                     "model folder %s (%s) cannot be opened (%s). Download %s and %s from %s (files %s%s and %s%s) "
@@ -314,7 +311,7 @@ var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char *name, v
     if (!name && any_tf) snprintf(tf_path, sizeof tf_path, "%s", scratch);
   }
   have_vae = pick_file(d, dir, "vae_", RELEASED_VAE, 0, vae_path, sizeof vae_path, vae_list, sizeof vae_list);
-  closedir(d);
+  var_os_closedir(d);
   if (!have_tf || !have_vae) {
     char what[600] = "", urls[700] = "";
     if (!have_tf && name)

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "model.h"
+#include "os.h"
 
 #define CLASS_LINE_MAX 256
 
@@ -58,7 +59,7 @@ var_status var_model_read_class_names(var_model *m)
   } else {
     snprintf(path, sizeof path, "classes.txt");
   }
-  if (!(fp = fopen(path, "r"))) return VAR_OK;
+  if (!(fp = var_os_fopen(path, "r"))) return VAR_OK;
   m->class_names = calloc((size_t)m->num_classes, sizeof *m->class_names);
   if (!m->class_names) {
     fclose(fp);

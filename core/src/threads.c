@@ -1,10 +1,10 @@
 /* threads.c — pthread pool.  One job at a time; chunks are claimed through an
  * atomic counter so uneven chunks balance themselves. */
 #include "threads.h"
+#include "os.h"
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 struct var_pool {
   int n;                       /* threads including the caller */
@@ -79,7 +79,7 @@ static void *worker_main(void *varg)
 
 int var_cpu_count(void)
 {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  long n = var_os_cpu_count();
   if (n < 1) n = 1;
   if (n > 256) n = 256;
   return (int)n;
