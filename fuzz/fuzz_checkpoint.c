@@ -11,10 +11,10 @@
  *
  * Invariants checked (abort = finding): every failure leaves a message, and
  * every status is one of var_status. */
-#include "ckpt.h"
-#include "config.h"
-#include "json.h"
-#include "pickle.h"
+#include "io/ckpt.h"
+#include "io/config.h"
+#include "io/json.h"
+#include "io/pickle.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -27,7 +27,7 @@ if [ "${1:-}" = "--coverage" ]; then
     build-fuzz/corpus fuzz/corpus >/dev/null 2>&1
   llvm-profdata merge -o build-fuzzcov/fuzz.profdata build-fuzzcov/fuzz.profraw
   exec llvm-cov report build-fuzzcov/fuzz/fuzz_checkpoint -instr-profile=build-fuzzcov/fuzz.profdata \
-    core/src/zip.c core/src/pickle.c core/src/ckpt.c core/src/json.c core/src/config.c
+    core/src/io/zip.c core/src/io/pickle.c core/src/io/ckpt.c core/src/io/json.c core/src/io/config.c
 fi
 
 secs=${1:-60}

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zip.h"   /* var_crc32 */
+#include "io/zip.h"   /* var_crc32 */
 
 void b_put(bytes *b, const void *data, size_t n)
 {

@@ -7,7 +7,7 @@
  * each cell in its token's colour. */
 #include "test_support.h"
 
-#include "model.h"
+#include "edit/model.h"
 #include "var.h"
 
 #include <pthread.h>
@@ -87,7 +87,7 @@ static var_status fake_generate(var_model *m, const var_sample_params *p, int la
   return VAR_OK;
 }
 
-static const var_model_ops fake_ops = { fake_encode, fake_generate };
+static const var_model_ops fake_ops = { .encode = fake_encode, .generate = fake_generate };
 
 /* ---- helpers ------------------------------------------------------------------------- */
 

@@ -5,9 +5,9 @@
  * the real model; and timings of an in-paint on the tiny and small sets. */
 #include "test_support.h"
 
-#include "image.h"
-#include "model.h"
-#include "window.h"
+#include "edit/image.h"
+#include "edit/model.h"
+#include "edit/window.h"
 #include "var.h"
 
 #include <math.h>

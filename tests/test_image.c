@@ -3,9 +3,9 @@
  * out-paint window grids, and the ImageNet class names. */
 #include "test_support.h"
 
-#include "fill.h"
-#include "image.h"
-#include "window.h"
+#include "edit/fill.h"
+#include "edit/image.h"
+#include "edit/window.h"
 #include "var.h"
 
 #include <math.h>

@@ -2,9 +2,9 @@
  * checkpoints; scale schedules and the phi-index rule. */
 #include "test_support.h"
 
-#include "ckpt.h"
+#include "io/ckpt.h"
 #include "ckpt_writer.h"
-#include "config.h"
+#include "io/config.h"
 #include "sha256.h"
 #include "var.h"
 

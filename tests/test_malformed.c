@@ -10,13 +10,13 @@
  * overread or leak on any path. */
 #include "test_support.h"
 
-#include "ckpt.h"
+#include "io/ckpt.h"
 #include "ckpt_writer.h"
-#include "config.h"
-#include "json.h"
-#include "pickle.h"
+#include "io/config.h"
+#include "io/json.h"
+#include "io/pickle.h"
 #include "var.h"
-#include "zip.h"
+#include "io/zip.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,8 +11,8 @@
 #include "test_support.h"
 
 #include "backend.h"
-#include "transformer.h"
-#include "vqvae.h"
+#include "model/transformer.h"
+#include "model/vqvae.h"
 
 #include <math.h>
 #include <stdlib.h>

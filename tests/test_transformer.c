@@ -3,9 +3,9 @@
  * sampling, determinism across thread counts, cancellation and bad input. */
 #include "test_support.h"
 
-#include "cpu_ops.h"
-#include "cpu_simd.h"
-#include "generate.h"
+#include "cpu/cpu_ops.h"
+#include "cpu/cpu_simd.h"
+#include "model/generate.h"
 #include "rng.h"
 #include "st_write.h"
 #include "stage_tf.h"
@@ -130,14 +130,16 @@ static void naive_attention(const float *hist, int G, int L, int n_prev, int T, 
 
 static void attention_case(int threads, int simd, int G, int C, int H, const int *scales, int n_scales)
 {
-  var_ctx *ctx = new_ctx(threads);
-  var_backend *be = ctx->backend;
+  var_ctx *ctx;
+  var_backend *be;
   int L = 0, s, pos = 0, i;
   uint32_t seed = 1234u + (uint32_t)C;
   float *hist, *qb, *vb, *sm, *ref, *got, *qkv;
   var_dbuf *bqb, *bvb, *bsm, *kc, *vc, *bq, *bo;
   double worst = 0;
-  set_simd(simd);
+  set_simd(simd);   /* read when the backend is created */
+  ctx = new_ctx(threads);
+  be = ctx->backend;
   for (s = 0; s < n_scales; s++) L += scales[s];
   hist = calloc((size_t)G * L * 3 * C, sizeof(float));
   qkv = calloc((size_t)G * L * 3 * C, sizeof(float));
@@ -807,7 +809,7 @@ static void test_generate_determinism(void)
     p.seed = 12;
     CU_ASSERT_FATAL(var_generate_tokens(m2.tf, m2.vae, &p, 1, &alone, NULL, NULL, t3, i3) == VAR_OK);
     CU_ASSERT(memcmp(t3, t2 + m1.L, sizeof(int32_t) * (size_t)m1.L) == 0);
-    if (!smooth || var_cpu_simd_level() >= VAR_SIMD_AVX2) {
+    if (!smooth || var_cpu_simd_detect() >= VAR_SIMD_AVX2) {
       CU_ASSERT(memcmp(i3, i2 + m1.img_n, sizeof(float) * (size_t)m1.img_n) == 0);
     } else {
       /* the fallback's SGEMM blocks rows by batch size: soft code vectors agree to rounding */

@@ -3,8 +3,9 @@
  * inputs, the VAE ops against straightforward reference loops, and bad inputs. */
 #include "test_support.h"
 
-#include "ckpt.h"
-#include "vqvae.h"
+#include "cpu/cpu_ops.h"
+#include "io/ckpt.h"
+#include "model/vqvae.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -244,14 +245,33 @@ static void test_conv(void)
   unsetenv("VAR_SIMD");
 }
 
+/* The tuning variables are read when the backend is created: changing one later
+ * leaves a backend as it was, and a backend created after the change follows it. */
+static void test_tuning_read_once(void)
+{
+  var_ctx *ctx, *ctx2;
+  char before[64];
+  unsetenv("VAR_CONV");
+  ctx = op_ctx(0);
+  snprintf(before, sizeof before, "%s", var_cpu_conv_name(ctx->backend));
+  setenv("VAR_CONV", "gemm", 1);
+  CU_ASSERT_STRING_EQUAL(var_cpu_conv_name(ctx->backend), before);
+  ctx2 = op_ctx(0);
+  CU_ASSERT_STRING_EQUAL(var_cpu_conv_name(ctx2->backend), "im2col+gemm");
+  unsetenv("VAR_CONV");
+  CU_ASSERT_STRING_EQUAL(var_cpu_conv_name(ctx2->backend), "im2col+gemm");
+  var_ctx_free(ctx2);
+  var_ctx_free(ctx);
+}
+
 /* Winograd with checkpoint-like weights (wrap_const): the transformed filters are
  * made on the first call and reused; the results equal those of owned weights
  * (transformed per call), bit for bit, on every call. */
 static void test_winograd_cached_weights(void)
 {
   static const conv_case c = { 1, 24, 34, 30, 19, 3, 1, 1, 1, 1, 1, 1 };
-  var_ctx *ctx = op_ctx(2);
-  var_backend *be = ctx->backend;
+  var_ctx *ctx;
+  var_backend *be;
   var_conv_desc d;
   const size_t n_in = (size_t)c.c_in * c.h * c.w, n_w = (size_t)c.c_out * c.c_in * 9, n_out = (size_t)c.c_out * c.h * c.w;
   float *x = malloc(sizeof *x * n_in), *w = malloc(sizeof *w * n_w), *b = malloc(sizeof *b * (size_t)c.c_out);
@@ -260,6 +280,9 @@ static void test_winograd_cached_weights(void)
   size_t mem0, mem1;
   int k;
   CU_ASSERT_FATAL(x && w && b);
+  setenv("VAR_CONV", "winograd", 1);   /* read when the backend is created */
+  ctx = op_ctx(2);
+  be = ctx->backend;
   CU_ASSERT_FATAL(var_conv_desc_init(&d, 1, c.c_in, c.h, c.w, c.c_out, 3, 1, 1, 1, 1, 1) == VAR_OK);
   fill_rand(x, n_in, 11, 1.0f, 0.0f);
   fill_rand(w, n_w, 12, 0.5f, 0.0f);
@@ -269,7 +292,6 @@ static void test_winograd_cached_weights(void)
   bb = upload(be, b, (size_t)c.c_out);
   CU_ASSERT_FATAL(be->ops->wrap_const(be, w, n_w * sizeof(float), &bw_const) == VAR_OK);
   CU_ASSERT_FATAL(var_be_alloc_f32(be, n_out, &by) == VAR_OK);
-  setenv("VAR_CONV", "winograd", 1);
   be->ops->memory(be, &mem0, NULL);
   for (k = 0; k < 3; k++) {
     y[k] = malloc(sizeof(float) * n_out);
@@ -1078,6 +1100,7 @@ int main(void)
     { "teacher-forcing inputs", test_teacher_inputs },
     { "conv2d against a reference loop", test_conv },
     { "Winograd with kept (checkpoint) weights", test_winograd_cached_weights },
+    { "tuning variables are read when the backend is created", test_tuning_read_once },
     { "group norm (+SiLU) against a reference", test_group_norm },
     { "nearest x2 upsampling", test_upsample },
     { "spatial attention against a reference", test_attention },

@@ -1,5 +1,6 @@
-/* internal.h — what every core translation unit shares: the context struct,
- * error reporting, checked allocation and cancellation. */
+/* internal.h — what every core translation unit shares: the context struct
+ * (ctx.c), error reporting and checked allocation (status.c), cancellation
+ * and progress (ctx.c). */
 #ifndef VAR_INTERNAL_H
 #define VAR_INTERNAL_H
 
@@ -49,6 +50,7 @@ struct var_ctx {
 var_status var_fail(var_ctx *ctx, var_status status, const char *fmt, ...) VAR_PRINTF(3, 4);
 /* Prefixes the current message with "what: " (for context on the way up). */
 var_status var_fail_prefix(var_ctx *ctx, var_status status, const char *fmt, ...) VAR_PRINTF(3, 4);
+/* Clears ctx's message (NULL: the one var_last_init_error returns). */
 void var_clear_error(var_ctx *ctx);
 void var_log(var_ctx *ctx, var_log_level level, const char *fmt, ...) VAR_PRINTF(3, 4);
 

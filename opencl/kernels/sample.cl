@@ -1,5 +1,5 @@
 /* sample.cl -- classifier-free guidance, top-k/top-p filtering + sampling and
- * the Gumbel mixture of more_smooth, matching core/src/cpu_sample.c: same
+ * the Gumbel mixture of more_smooth, matching core/src/cpu/cpu_sample.c: same
  * filter rule, same sums in the same order (in double where the device has
  * it), same Philox numbers.  The parts whose result depends on summation order
  * run on one item per row; sorting and the Gumbel noise are parallel. */

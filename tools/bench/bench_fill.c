@@ -4,8 +4,8 @@
  * masked pixels before encoding (var_fill_masked) and the seamless blend after
  * decoding (var_fill_seamless).  No checkpoint needed. */
 #include "bench.h"
-#include "fill.h"
-#include "image.h"
+#include "edit/fill.h"
+#include "edit/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>

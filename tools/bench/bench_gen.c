@@ -4,9 +4,9 @@
  * machine's measured SGEMM rate.  Without --var/--vae it writes checkpoints of
  * the released shapes with random weights to a temporary folder first. */
 #include "bench.h"
-#include "cpu_ops.h"
-#include "transformer.h"
-#include "vqvae.h"
+#include "cpu/cpu_ops.h"
+#include "model/transformer.h"
+#include "model/vqvae.h"
 #include "random_ckpt.h"
 
 #include <math.h>

@@ -9,8 +9,8 @@
  * weights are written first (see random_ckpt.h). */
 #include "bench.h"
 #include "random_ckpt.h"
-#include "transformer.h"
-#include "vqvae.h"
+#include "model/transformer.h"
+#include "model/vqvae.h"
 
 #include <math.h>
 #include <stdio.h>

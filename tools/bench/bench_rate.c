@@ -1,7 +1,7 @@
 /* bench_rate.c — this machine's SGEMM rate right now, shared by the var-bench
  * modes that report against a FLOP floor (gen, vae). */
 #include "bench.h"
-#include "cpu_ops.h"
+#include "cpu/cpu_ops.h"
 
 #include <stdlib.h>
 
@@ -22,7 +22,7 @@ static bench_gemm_rate sgemm_rate(var_ctx *ctx, int M, int N, int K)
     c0 = bench_cpu_seconds();
     for (r = 0; r < 4; r++) {
       double t0 = bench_now();
-      var_cpu_sgemm(ctx->pool, 0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c, N);
+      var_cpu_sgemm(ctx->pool, var_cpu_simd_detect() >= VAR_SIMD_AVX2, 0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c, N);
       if (flops / (bench_now() - t0) / 1e9 > g.wall) g.wall = flops / (bench_now() - t0) / 1e9;
     }
     g.cpu = 4 * flops / (bench_cpu_seconds() - c0) / 1e9;

@@ -6,8 +6,8 @@
  * weights to a temporary folder first.  The PyTorch side of the comparison is
  * tools/bench/bench_vae_torch.py, which runs this mode on the same file. */
 #include "bench.h"
-#include "cpu_ops.h"
-#include "vqvae.h"
+#include "cpu/cpu_ops.h"
+#include "model/vqvae.h"
 #include "random_ckpt.h"
 
 #include <math.h>
@@ -24,6 +24,12 @@
 #define SPEC_DECODE_MACS_256 196.9e9
 #define SPEC_ENCODE_MACS_512 433.3e9
 #define SPEC_DECODE_MACS_512 791.5e9
+
+/* The CPU backend's convolution paths; "-" on another backend. */
+static const char *conv_name(var_ctx *ctx)
+{
+  return strcmp(var_ctx_backend_name(ctx), "cpu") ? "-" : var_cpu_conv_name(ctx->backend);
+}
 
 typedef struct {
   const char *vae_path, *dir, *dump;
@@ -296,7 +302,7 @@ int bench_vae_main(int argc, char **argv)
   printf("VQ-VAE ch %d, %d levels, Cv %d, V %d (%.2f M params), load %.3f s; %d px, %d tokens; threads %d, GEMM %s, "
          "convolution %s\n",
          vae->cfg.ch, vae->cfg.n_levels, vae->cfg.z_channels, vae->cfg.vocab_size, vae->cfg.n_params / 1e6, t_load,
-         o.size, L, var_ctx_n_threads(ctx), var_cpu_gemm_name(), var_cpu_conv_name());
+         o.size, L, var_ctx_n_threads(ctx), var_cpu_gemm_name(), conv_name(ctx));
   printf("load average before: %.2f\n", load_before);
   memset(&best, 0, sizeof best);
   memset(&cold, 0, sizeof cold);
@@ -364,7 +370,7 @@ int bench_vae_main(int argc, char **argv)
            "decoder_s=%.4f encode_gflops=%.2f decode_gflops=%.2f encode_floor_ratio=%.3f decode_floor_ratio=%.3f "
            "decode_cpu_floor_ratio=%.3f peak_rss_mib=%.1f weights_mib=%.1f backend_peak_mib=%.1f "
            "load_before=%.2f load_after=%.2f\n",
-           var_ctx_n_threads(ctx), var_cpu_gemm_name(), var_cpu_conv_name(), o.size, floor_rate, t_load, cold.enc,
+           var_ctx_n_threads(ctx), var_cpu_gemm_name(), conv_name(ctx), o.size, floor_rate, t_load, cold.enc,
            best.enc, best.enc_f, best.enc_q, cold.dec, best.dec, best.dec_f, best.dec_img,
            o.decode_only ? 0 : 2 * enc_macs / best.enc / 1e9, 2 * dec_macs / best.dec / 1e9,
            o.decode_only ? 0 : best.enc / enc_floor, best.dec / dec_floor, dec_cpu_ratio, bench_peak_rss() / 1048576.0,

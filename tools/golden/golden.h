@@ -4,7 +4,7 @@
 #ifndef VAR_GOLDEN_H
 #define VAR_GOLDEN_H
 
-#include "json.h"
+#include "io/json.h"
 #include "npy.h"
 #include "var.h"
 

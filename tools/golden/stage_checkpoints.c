@@ -1,7 +1,7 @@
 /* stage_checkpoints.c — the loader against manifest.checkpoints: every tensor's
  * name, order, shape and dtype, the element count, and the file's SHA-256. */
 #include "golden.h"
-#include "ckpt.h"
+#include "io/ckpt.h"
 #include "sha256.h"
 
 #include <string.h>

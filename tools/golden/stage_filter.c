@@ -5,7 +5,7 @@
  * differ (golden.md §4.5).  Those rows are counted as excused. */
 #include "golden.h"
 #include "stage_tf.h"
-#include "transformer.h"
+#include "model/transformer.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * driver shared with stage_edit.c. */
 #include "golden.h"
 #include "stage_tf.h"
-#include "generate.h"
+#include "model/generate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -237,7 +237,8 @@ void golden_generation_case(const golden_set *g, golden_report *r, const char *t
   hk.force_tokens = c.gold_sampled;
   hk.fhat_out = fhat;
   hk.sampled_out = sampled;
-  s = var_generate_ex(m.tf, m.vae, &c.p, c.B, c.labels, c.keep_tokens, edit ? c.keep_mask : NULL, &hk, tokens, img);
+  s = var_generate_ex(m.tf, m.vae, &c.p, c.B, c.labels, c.keep_tokens, edit ? c.keep_mask : NULL, 0, &hk, tokens,
+                      img);
   if (s != VAR_OK) {
     golden_record(r, g, name, s == VAR_ERR_NOT_IMPLEMENTED ? GOLDEN_NOT_IMPLEMENTED : GOLDEN_FAIL,
                   "forced generation: %s", var_ctx_last_error(m.ctx));
@@ -266,7 +267,8 @@ void golden_generation_case(const golden_set *g, golden_report *r, const char *t
   var_gen_hooks_default(&hk);
   hk.fhat_out = fhat;
   hk.sampled_out = sampled;
-  s = var_generate_ex(m.tf, m.vae, &c.p, c.B, c.labels, c.keep_tokens, edit ? c.keep_mask : NULL, &hk, tokens, img);
+  s = var_generate_ex(m.tf, m.vae, &c.p, c.B, c.labels, c.keep_tokens, edit ? c.keep_mask : NULL, 0, &hk, tokens,
+                      img);
   if (s != VAR_OK) {
     golden_record(r, g, name, GOLDEN_FAIL, "free-running generation: %s", var_ctx_last_error(m.ctx));
     goto done;

@@ -4,8 +4,8 @@
  * coarser scales, which is the block-causal mask of the reference forward. */
 #include "golden.h"
 #include "stage_tf.h"
-#include "transformer.h"
-#include "vqvae.h"
+#include "model/transformer.h"
+#include "model/vqvae.h"
 
 #include <math.h>
 #include <stdlib.h>

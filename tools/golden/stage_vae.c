@@ -10,7 +10,7 @@
  * A token may differ from the golden one only where the golden margin is below
  * tolerances.vq_near_tie_threshold; such positions are excused and counted. */
 #include "golden.h"
-#include "vqvae.h"
+#include "model/vqvae.h"
 
 #include <math.h>
 #include <stdlib.h>

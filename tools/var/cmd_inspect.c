@@ -1,6 +1,6 @@
 /* cmd_inspect.c — `var inspect FILE`: what a checkpoint holds and what model it implies. */
 #include "cli.h"
-#include "config.h"
+#include "io/config.h"
 #include "var.h"
 
 #include <stdio.h>
