@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """compare_cli.py LINUX_VAR WIN_VAR HOSTILE_EXE DEMO_DIR OUT_DIR
 
-var.exe (the Windows build, run through meson's exe wrapper, Wine) against the
-Linux build's var on the same commands:
+var.exe (the Windows build, run through meson's exe wrapper, Wine) against a
+Linux build's var of the same tree on the same commands (a build with the same
+portable SGEMM, -Dblas=disabled: OpenBLAS sums in another order, which moves a
+pixel by one level here and there):
   - generate, inpaint and outpaint (and inspect, classes) on the demo model: the
     same exit status, the same output text, and the same decoded pixels;
   - hostile checkpoints (written by hostile_ckpts.exe with tests/ckpt_writer.c),
