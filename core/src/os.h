@@ -32,6 +32,11 @@ void var_os_closedir(var_os_dir *d);
  * errors as the POSIX path in ckpt.c. */
 var_status var_os_map_file(var_ctx *ctx, const char *path, const uint8_t **map, size_t *size);
 void var_os_unmap_file(const uint8_t *map);
+/* 64-byte aligned blocks for var_alloc / var_free, with freed large blocks
+ * kept for reuse (see os_win32.c); release drops what is kept. */
+void *var_os_alloc64(size_t bytes);
+void var_os_free64(void *p);
+void var_os_release_cache(void);
 /* %LOCALAPPDATA%\libvar\models (static storage). */
 const char *var_os_default_model_dir(void);
 #endif

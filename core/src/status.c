@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #ifdef _WIN32
-#include <malloc.h>
+#include "os.h"
 #endif
 
 const char *var_strerror(var_status status)
@@ -118,7 +118,7 @@ var_status var_alloc(var_ctx *ctx, size_t bytes, void **out)
   /* 64-byte alignment for SIMD loads; round the size up as aligned_alloc requires. */
   bytes = (bytes + 63) & ~(size_t)63;
 #if defined(_WIN32)
-  p = _aligned_malloc(bytes, 64);   /* no aligned_alloc in the Windows C runtime */
+  p = var_os_alloc64(bytes);   /* os_win32.c: no aligned_alloc in the Windows C runtime */
 #elif defined(_ISOC11_SOURCE) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
   p = aligned_alloc(64, bytes);
 #else
@@ -143,7 +143,7 @@ var_status var_calloc(var_ctx *ctx, size_t count, size_t elem, void **out)
 }
 
 #ifdef _WIN32
-void var_free(void *p) { _aligned_free(p); }
+void var_free(void *p) { var_os_free64(p); }
 #else
 void var_free(void *p) { free(p); }
 #endif
