@@ -165,6 +165,85 @@ static void test_demo_utf8_folder(void)
   CU_ASSERT_EQUAL(utf8_rmdir(dir), 0);
 }
 
+/* var_model_dir_class_names gives a folder's model's names as the loaded model does */
+static void expect_dir_names(var_ctx *ctx, const char *dir, int own)
+{
+  static const char *const queries[] = { "stripes", "RINGS", "chec", "goldfish", "", "tench" };
+  var_class_names *c = NULL;
+  var_model *m = load(ctx, dir);
+  var_model_info info;
+  unsigned q;
+  int i;
+  CU_ASSERT_EQUAL_FATAL(var_model_dir_class_names(ctx, dir, NULL, &c), VAR_OK);
+  CU_ASSERT_EQUAL_FATAL(var_model_get_info(m, &info), VAR_OK);
+  CU_ASSERT_EQUAL(var_class_names_count(c), info.num_classes);
+  CU_ASSERT_EQUAL(var_class_names_own(c), own);
+  CU_ASSERT_EQUAL(info.own_class_names, own);
+  for (i = -1; i <= info.num_classes; i++) {
+    const char *a = var_class_names_get(c, i), *b = var_model_class_name(m, i);
+    CU_ASSERT((a == NULL) == (b == NULL));
+    if (a && b) CU_ASSERT_STRING_EQUAL(a, b);
+    if (b) CU_ASSERT_EQUAL(var_class_names_find(c, b), var_model_class_find(m, b));
+  }
+  for (q = 0; q < sizeof queries / sizeof queries[0]; q++)
+    CU_ASSERT_EQUAL(var_class_names_find(c, queries[q]), var_model_class_find(m, queries[q]));
+  var_class_names_free(c);
+  var_model_free(m);
+}
+
+static void test_demo_dir_class_names(void)
+{
+  char dir[] = "/tmp/libvar-dirnames-XXXXXX", path[PATH_MAX + 64], src[PATH_MAX], msg[1024];
+  var_ctx *ctx = NULL;
+  var_class_names *c = NULL;
+  var_model *m = NULL;
+  FILE *fp;
+  CU_ASSERT_EQUAL_FATAL(var_ctx_new(NULL, &ctx), VAR_OK);
+  expect_dir_names(ctx, DEMO_MODEL, 6);
+  expect_dir_names(ctx, GOLDEN_DIR("tiny"), 0);
+  /* only the transformer's index is read: a VQ-VAE that cannot be loaded does not matter */
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(DEMO_MODEL "/var_demo.pth", src));
+  snprintf(path, sizeof path, "%s/var_demo.pth", dir);
+  CU_ASSERT_EQUAL_FATAL(symlink(src, path), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(DEMO_MODEL "/classes.txt", src));
+  snprintf(path, sizeof path, "%s/classes.txt", dir);
+  CU_ASSERT_EQUAL_FATAL(symlink(src, path), 0);
+  snprintf(path, sizeof path, "%s/vae_demo.pth", dir);
+  fp = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+  fputs("not a checkpoint", fp);
+  fclose(fp);
+  CU_ASSERT_NOT_EQUAL(var_model_load_dir(ctx, dir, NULL, &m), VAR_OK);
+  CU_ASSERT_EQUAL_FATAL(var_model_dir_class_names(ctx, dir, NULL, &c), VAR_OK);
+  CU_ASSERT_EQUAL(var_class_names_count(c), 6);
+  CU_ASSERT_EQUAL(var_class_names_own(c), 6);
+  CU_ASSERT_STRING_EQUAL(var_class_names_get(c, 5), "blob");
+  CU_ASSERT_EQUAL(var_class_names_find(c, "grad"), 2);
+  var_class_names_free(c);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/classes.txt", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/var_demo.pth", dir);
+  unlink(path);
+  rmdir(dir);
+  /* a folder without a model fails as var_model_load_dir does, with its message */
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/nonexistent/var-models", NULL, &m), VAR_ERR_NOT_FOUND);
+  snprintf(msg, sizeof msg, "%s", var_ctx_last_error(ctx));
+  c = (var_class_names *)&c;
+  CU_ASSERT_EQUAL(var_model_dir_class_names(ctx, "/nonexistent/var-models", NULL, &c), VAR_ERR_NOT_FOUND);
+  CU_ASSERT_PTR_NULL(c);
+  CU_ASSERT_STRING_EQUAL(var_ctx_last_error(ctx), msg);
+  CU_ASSERT_EQUAL(var_model_dir_class_names(ctx, DEMO_MODEL, NULL, NULL), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_model_dir_class_names(NULL, DEMO_MODEL, NULL, &c), VAR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(var_class_names_count(NULL), 0);
+  CU_ASSERT_EQUAL(var_class_names_own(NULL), 0);
+  CU_ASSERT_PTR_NULL(var_class_names_get(NULL, 0));
+  CU_ASSERT_EQUAL(var_class_names_find(NULL, "x"), -1);
+  var_class_names_free(NULL);
+  var_ctx_free(ctx);
+}
+
 /* Root-mean-square error (8-bit levels) inside the 12x12 hole at (10, 10) of a
  * 32x32 in-paint with the README's settings; with `outpaint`, the hole is made
  * transparent and out-painted instead. */
@@ -263,6 +342,7 @@ int main(void)
     { "demo class names from classes.txt", test_demo_class_names },
     { "hostile classes.txt is skipped line by line", test_demo_hostile_class_names },
     { "a model folder with a non-ASCII (UTF-8) name", test_demo_utf8_folder },
+    { "a model folder's class names without loading the model", test_demo_dir_class_names },
     { "seamless blend: gradient colours restored, texture not worse", test_demo_seamless },
     { NULL, NULL },
   };

@@ -6,6 +6,7 @@
  * (4 bits per channel) and "generates" tokens from a hash of the seed, painting
  * each cell in its token's colour. */
 #include "test_support.h"
+#include "test_rng.h"
 
 #include "edit/model.h"
 #include "var.h"
@@ -19,14 +20,8 @@ static var_model *fake64, *fake256;
 static int n_encode, n_generate, last_keep_scales = -1;
 
 static uint32_t rng_state = 777;
-static uint32_t rnd(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
-}
-static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+static uint32_t rnd(void) { return test_rng_next(&rng_state); }
+static int rnd_in(int lo, int hi) { return test_rng_in(&rng_state, lo, hi); }
 
 /* ---- the synthetic model ----------------------------------------------------------- */
 

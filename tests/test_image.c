@@ -2,6 +2,7 @@
  * resampling, compositing, mask geometry, context windows, token keep-masks,
  * out-paint window grids, and the ImageNet class names. */
 #include "test_support.h"
+#include "test_rng.h"
 
 #include "edit/fill.h"
 #include "edit/image.h"
@@ -15,14 +16,8 @@
 static var_ctx *ctx;
 
 static uint32_t rng_state = 12345;
-static uint32_t rnd(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
-}
-static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+static uint32_t rnd(void) { return test_rng_next(&rng_state); }
+static int rnd_in(int lo, int hi) { return test_rng_in(&rng_state, lo, hi); }
 
 static var_image new_image(int w, int h)
 {

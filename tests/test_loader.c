@@ -73,9 +73,72 @@ static void test_derived_configs(void)
   check_config(GOLDEN_DIR("small"));
 }
 
+/* The public view of an open checkpoint (var inspect's) equals what the loaders
+ * derive, and comes without loading anything. */
+static void check_public_info(const char *set)
+{
+  golden_set g;
+  char err[1024], path[1200];
+  var_ctx *ctx;
+  var_checkpoint *ck;
+  var_vqvae *vae;
+  var_transformer *tf;
+  var_vqvae_info a, b;
+  var_vqvae_attention att;
+  var_vqvae_config vc;
+  var_transformer_info ta, tb;
+  var_tensor_info t;
+  int i;
+  CU_ASSERT_FATAL(golden_open(set, &g, err, sizeof err) == 0);
+  CU_ASSERT_FATAL(var_ctx_new(NULL, &ctx) == VAR_OK);
+  golden_checkpoint(&g, "vae", path, sizeof path);
+  CU_ASSERT_FATAL(var_checkpoint_open(ctx, path, &ck) == VAR_OK);
+  CU_ASSERT_EQUAL(var_checkpoint_get_format(ck), VAR_CHECKPOINT_PTH);
+  i = var_checkpoint_find(ck, "encoder.conv_in.weight");
+  CU_ASSERT_FATAL(i >= 0 && var_checkpoint_tensor(ck, i, &t) == VAR_OK);
+  CU_ASSERT_STRING_EQUAL(t.name, "encoder.conv_in.weight");
+  CU_ASSERT_EQUAL(var_checkpoint_find(ck, "encoder.conv_in"), -1);
+  CU_ASSERT_EQUAL(var_checkpoint_find(ck, NULL), -1);
+  CU_ASSERT_EQUAL(var_checkpoint_find(NULL, "encoder.conv_in.weight"), -1);
+  CU_ASSERT_FATAL(var_checkpoint_vqvae_info(ck, &a, &att) == VAR_OK);
+  CU_ASSERT_FATAL(var_vqvae_config_derive(ck, &vc) == VAR_OK);
+  CU_ASSERT_EQUAL(att.encoder_last_level, vc.enc_attn_last);
+  CU_ASSERT_EQUAL(att.encoder_mid, vc.enc_mid_attn);
+  CU_ASSERT_EQUAL(att.decoder_last_level, vc.dec_attn_last);
+  CU_ASSERT_EQUAL(att.decoder_mid, vc.dec_mid_attn);
+  CU_ASSERT_FATAL(var_checkpoint_vqvae_info(ck, &a, NULL) == VAR_OK);
+  /* a VQ-VAE is no transformer: the derivation's message names what is missing */
+  CU_ASSERT_NOT_EQUAL(var_checkpoint_transformer_info(ck, NULL, &ta), VAR_OK);
+  CU_ASSERT(strlen(var_ctx_last_error(ctx)) > 0);
+  CU_ASSERT_EQUAL(var_checkpoint_vqvae_info(NULL, &a, NULL), VAR_ERR_INVALID_ARGUMENT);
+  var_checkpoint_free(ck);
+  CU_ASSERT_FATAL(var_vqvae_load(ctx, path, &vae) == VAR_OK);
+  CU_ASSERT_FATAL(var_vqvae_get_info(vae, &b) == VAR_OK);
+  CU_ASSERT(memcmp(&a, &b, sizeof a) == 0);
+  var_vqvae_free(vae);
+  golden_checkpoint(&g, "var", path, sizeof path);
+  CU_ASSERT_FATAL(var_checkpoint_open(ctx, path, &ck) == VAR_OK);
+  CU_ASSERT_FATAL(var_checkpoint_transformer_info(ck, NULL, &ta) == VAR_OK);
+  CU_ASSERT_NOT_EQUAL(var_checkpoint_vqvae_info(ck, &a, NULL), VAR_OK);
+  var_checkpoint_free(ck);
+  CU_ASSERT_FATAL(var_transformer_load(ctx, path, NULL, &tf) == VAR_OK);
+  CU_ASSERT_FATAL(var_transformer_get_info(tf, &tb) == VAR_OK);
+  CU_ASSERT(memcmp(&ta, &tb, sizeof ta) == 0);
+  var_transformer_free(tf);
+  var_ctx_free(ctx);
+  golden_close(&g);
+}
+
+static void test_public_info(void)
+{
+  check_public_info(GOLDEN_DIR("tiny"));
+  check_public_info(GOLDEN_DIR("tiny-saln"));
+  check_public_info(GOLDEN_DIR("small"));
+}
+
 static void test_phi_tables(void)
 {
-  /* var-spec §3.5: the ties decided by double rounding. */
+  /* docs/algorithm.md §3.5: the ties decided by double rounding. */
   static const int t4[] = { 0, 1, 2, 3 }, t5[] = { 0, 1, 2, 2, 3 }, t6[] = { 0, 0, 1, 2, 3, 3 },
                    t7[] = { 0, 0, 1, 2, 2, 3, 3 }, t8[] = { 0, 0, 1, 1, 2, 2, 3, 3 },
                    t10[] = { 0, 0, 1, 1, 1, 2, 2, 3, 3, 3 };
@@ -333,7 +396,8 @@ int main(void)
   static const test_case tests[] = {
     { "golden checkpoints: names, order, shapes, dtypes", test_golden_checkpoints },
     { "configuration derived from shapes = manifest", test_derived_configs },
-    { "phi index tables of var-spec 3.5", test_phi_tables },
+    { "public checkpoint info (var inspect's) = the loaders' info", test_public_info },
+    { "phi index tables of docs/algorithm.md §3.5", test_phi_tables },
     { "phi index = manifest phi_index_per_scale", test_phi_golden },
     { "phi index for 1, 2, 3, 5, 6 and 8 phi convolutions (numpy tables)", test_phi_other_counts },
     { "scale schedules: released, derived, ambiguous, searched too long, parsed", test_schedules },

@@ -535,7 +535,7 @@ static void test_gumbel_mix(void)
 
 static void test_edit_flags(void)
 {
-  /* var-spec §2.1: In 4 -> Out 3, output 1 mixes columns 1 and 2 with weight
+  /* docs/algorithm.md §2.1: In 4 -> Out 3, output 1 mixes columns 1 and 2 with weight
    * 0.50000006 on column 2, so a 0|1 split between them counts as kept. */
   var_schedule s;
   float m[16];

@@ -497,7 +497,7 @@ static void check_area(var_ctx *ctx, int hi, int wi, int ho, int wo)
   free(y);
 }
 
-/* Bicubic (A = -0.75, half-pixel centres, clamped taps), per var-spec §2.1, in double. */
+/* Bicubic (A = -0.75, half-pixel centres, clamped taps), per docs/algorithm.md §2.1, in double. */
 static double cubic_w(double d)
 {
   const double a = -0.75;

@@ -160,7 +160,16 @@ VAR_API void var_checkpoint_free(var_checkpoint *ckpt);
 VAR_API int var_checkpoint_n_tensors(const var_checkpoint *ckpt);
 /* Tensor i in file order (0 <= i < n_tensors). */
 VAR_API var_status var_checkpoint_tensor(const var_checkpoint *ckpt, int i, var_tensor_info *info);
+/* Index of the tensor named exactly `name`, -1 when the file has none. */
+VAR_API int var_checkpoint_find(const var_checkpoint *ckpt, const char *name);
 VAR_API const char *var_dtype_name(var_dtype dtype);
+
+/* The file's container. */
+typedef enum var_checkpoint_format {
+  VAR_CHECKPOINT_PTH = 1,           /* PyTorch zip archive (torch.save, torch >= 1.6) */
+  VAR_CHECKPOINT_SAFETENSORS = 2
+} var_checkpoint_format;
+VAR_API var_checkpoint_format var_checkpoint_get_format(const var_checkpoint *ckpt);
 
 /* ------------------------------------------------------------------------- */
 /* Scale schedules                                                            */
@@ -206,6 +215,22 @@ typedef struct var_transformer_info {
   int image_size;         /* 16 * last pn, assuming the released VAE's downsampling */
   int64_t n_params;
 } var_transformer_info;
+
+/* Which attention blocks a VQ-VAE has (1 = present). */
+typedef struct var_vqvae_attention {
+  int encoder_last_level, encoder_mid, decoder_last_level, decoder_mid;
+} var_vqvae_attention;
+
+/* The configuration an open checkpoint's tensor shapes imply, derived exactly
+ * as var_vqvae_load / var_transformer_load derive it, without loading,
+ * converting or uploading any weight (only the file's tensor index is read):
+ * for `var inspect`, and to check files before loading them.  attention may be
+ * NULL; schedule as for var_transformer_load.  Errors (a missing tensor, shapes
+ * that do not fit) go to the context the checkpoint was opened with. */
+VAR_API var_status var_checkpoint_vqvae_info(var_checkpoint *ckpt, var_vqvae_info *info,
+                                             var_vqvae_attention *attention);
+VAR_API var_status var_checkpoint_transformer_info(var_checkpoint *ckpt, const var_schedule *schedule,
+                                                   var_transformer_info *info);
 
 /* Loads a VQ-VAE checkpoint; its configuration is derived from tensor shapes. */
 VAR_API var_status var_vqvae_load(var_ctx *ctx, const char *path, var_vqvae **out);
@@ -316,6 +341,25 @@ VAR_API const char *var_model_class_name(const var_model *model, int index);
  * '_' ignored; a unique name, else a unique prefix); -1 when none or several
  * match.  Same sources as var_model_class_name(). */
 VAR_API int var_model_class_find(const var_model *model, const char *name);
+
+/* The class names of the model var_model_load_dir(ctx, dir, name) would load,
+ * read without loading it: only the transformer's tensor index (for its class
+ * count) and a classes.txt beside it are read, no weight is loaded or uploaded
+ * to a device, so a dialog can list the names on its GUI thread.  The names are
+ * those var_model_class_name() gives: the classes.txt's, else ImageNet's for a
+ * 1000-class model, else none.  The same errors as var_model_load_dir() when the
+ * folder lacks a model.  Free with var_class_names_free(). */
+typedef struct var_class_names var_class_names;
+VAR_API var_status var_model_dir_class_names(var_ctx *ctx, const char *dir, const char *name,
+                                             var_class_names **out);
+VAR_API void var_class_names_free(var_class_names *names);
+/* The model's number of classes (its unconditional label). */
+VAR_API int var_class_names_count(const var_class_names *names);
+/* How many classes a classes.txt names (0: none, as var_model_info.own_class_names). */
+VAR_API int var_class_names_own(const var_class_names *names);
+/* As var_model_class_name() and var_model_class_find(). */
+VAR_API const char *var_class_names_get(const var_class_names *names, int index);
+VAR_API int var_class_names_find(const var_class_names *names, const char *name);
 
 typedef struct var_edit_params {
   var_sample_params sample;

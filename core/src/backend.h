@@ -107,7 +107,7 @@ typedef struct var_backend_ops {
    * out[c][i] = sum_j v[c][j] softmax_j(sum_c' q[c'][i] k[c'][j] / sqrt(C)). */
   var_status (*spatial_attention)(var_backend *be, int batch, int channels, int n, var_dptr qkv, var_dptr out);
   /* Resampling of planes[n_planes, h_in, w_in] -> [n_planes, h_out, w_out] with
-   * the exact PyTorch conventions of var-spec §2.1 (area = adaptive average
+   * the exact PyTorch conventions of docs/algorithm.md §2.1 (area = adaptive average
    * pooling; bicubic A = -0.75, align_corners=False, clamped taps). */
   var_status (*resize_area)(var_backend *be, int n_planes, int h_in, int w_in, int h_out, int w_out,
                             var_dptr in, var_dptr out);
@@ -141,7 +141,7 @@ typedef struct var_backend_ops {
   /* x[r, :] += gamma[g, :] * y[r, :], g = r / rows_per_group, gamma rows gamma_stride apart. */
   var_status (*gated_add)(var_backend *be, int rows, int C, int rows_per_group, var_dptr x, var_dptr gamma,
                           int gamma_stride, var_dptr y);
-  /* KV-cached attention of one scale (var-spec §4.3):
+  /* KV-cached attention of one scale (docs/algorithm.md §4.3):
    * qkv[G*T, 3C] for G sequences of T new tokens; q += q_bias, v += v_bias;
    * q, k L2-normalised per head (hd = C/H), q *= exp(min(scale_mul[h], ln 100));
    * k, v written to kcache/vcache[G, H, l_max, hd] at positions [pos0, pos0+T);
@@ -152,8 +152,8 @@ typedef struct var_backend_ops {
   /* Classifier-free guidance: logits[2B*n, V] (conditional rows first) ->
    * out[B*n, V] = (1+t)*cond - t*uncond. */
   var_status (*cfg_combine)(var_backend *be, int rows_half, int V, float t, var_dptr logits, var_dptr out);
-  /* Top-k then top-p filtering in place (removed entries become -inf; var-spec
-   * §5.1), then one draw per row from softmax(row) with the counter-based RNG
+  /* Top-k then top-p filtering in place (removed entries become -inf;
+   * docs/algorithm.md §5.1), then one draw per row from softmax(row) with the counter-based RNG
    * (rng.h): row r belongs to image r / rows_per_item, whose stream key is
    * seeds[r / rows_per_item] (a host array), and uses counter
    * var_rng_counter(scale, r % rows_per_item).  idx[rows] int32.
@@ -163,7 +163,7 @@ typedef struct var_backend_ops {
    * A row with NaN or +inf fails with VAR_ERR_BACKEND. */
   var_status (*sample)(var_backend *be, int rows, int V, var_dptr logits, int top_k, float top_p,
                        int rows_per_item, const uint64_t *seeds, int scale, var_dptr idx);
-  /* more_smooth (var-spec §5.2) on already-filtered logits: out[rows, Cv] =
+  /* more_smooth (docs/algorithm.md §5.2) on already-filtered logits: out[rows, Cv] =
    * softmax((logits*(1+ratio) + G)/tau) * codebook, with Gumbel noise G drawn
    * like `sample` does but from the second half of each row's stream
    * (indices V.. 2V-1), so it never reuses the draw's numbers:

@@ -63,6 +63,8 @@ size_t var_size_mul3(size_t a, size_t b, size_t c);
 var_status var_alloc(var_ctx *ctx, size_t bytes, void **out);
 var_status var_calloc(var_ctx *ctx, size_t count, size_t elem, void **out);
 void var_free(void *p);
+/* strdup (which C99 lacks): a malloc'ed copy, freed with free(); NULL when out of memory. */
+char *var_strdup(const char *s);
 
 /* Cancellation and progress. */
 int var_cancelled(var_ctx *ctx);

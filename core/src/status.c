@@ -148,6 +148,14 @@ void var_free(void *p) { var_os_free64(p); }
 void var_free(void *p) { free(p); }
 #endif
 
+char *var_strdup(const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
 int var_env_int(const char *name, int fallback)
 {
   const char *v = getenv(name);

@@ -1,4 +1,4 @@
-/* attention.cl -- KV-cached attention of one scale (var-spec 4.3). */
+/* attention.cl -- KV-cached attention of one scale (docs/algorithm.md section 4.3). */
 
 /* Work-group size of att_queries (the host uses the same formula). */
 #define ATT_WG (VAR_WG < 64 ? VAR_WG : 64)

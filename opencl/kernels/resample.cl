@@ -1,5 +1,5 @@
 /* resample.cl -- area and bicubic resampling with PyTorch's CPU conventions
- * (var-spec 2.1), one item per output value, same arithmetic order as the
+ * (docs/algorithm.md section 2.1), one item per output value, same arithmetic order as the
  * CPU backend so both agree to the bit on most values. */
 
 __kernel void resize_area(int n_planes, int h_in, int w_in, int h_out, int w_out, __global const float *in, int io,

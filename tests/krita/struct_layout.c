@@ -35,6 +35,10 @@ int main(void)
   FIELD(var_vqvae_info, n_levels); FIELD(var_vqvae_info, ch_mult); FIELD(var_vqvae_info, num_res_blocks);
   FIELD(var_vqvae_info, n_phi); FIELD(var_vqvae_info, downsample); FIELD(var_vqvae_info, n_params);
   END();
+  BEGIN(var_vqvae_attention);
+  FIELD(var_vqvae_attention, encoder_last_level); FIELD(var_vqvae_attention, encoder_mid);
+  FIELD(var_vqvae_attention, decoder_last_level); FIELD(var_vqvae_attention, decoder_mid);
+  END();
   BEGIN(var_transformer_info);
   FIELD(var_transformer_info, depth); FIELD(var_transformer_info, width); FIELD(var_transformer_info, heads);
   FIELD(var_transformer_info, head_dim); FIELD(var_transformer_info, mlp_hidden);

@@ -3,6 +3,8 @@
 #define VAR_BENCH_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "var.h"
 
@@ -15,6 +17,18 @@ int bench_opencl_main(int argc, char **argv);
 int bench_vae_main(int argc, char **argv);
 /* `var-bench fill`: an in-paint's smooth fill and seamless blend (bench_fill.c). */
 int bench_fill_main(int argc, char **argv);
+
+/* Command-line options of a mode (bench_opts.c): a table ended by { NULL }. */
+typedef enum { BENCH_FLAG, BENCH_STR, BENCH_INT, BENCH_FLOAT, BENCH_DOUBLE, BENCH_U64 } bench_opt_kind;
+typedef struct {
+  const char *name;       /* "--runs" */
+  bench_opt_kind kind;    /* BENCH_FLAG sets an int to 1; the others take the next argument */
+  void *dst;              /* int, const char *, int, float, double or uint64_t */
+} bench_opt;
+/* Parses argv[1..argc) into the options' destinations (which keep their defaults
+ * when absent); --help prints usage to stdout and exits.  Returns 0, or -1 after
+ * "var-bench MODE: ..." on stderr for an unknown option or a missing value. */
+int bench_parse(const char *mode, int argc, char **argv, const bench_opt *opts, void (*usage)(FILE *fp));
 
 /* Wall-clock seconds (monotonic). */
 double bench_now(void);

@@ -21,21 +21,11 @@ static void usage(FILE *fp)
 
 static int parse_args(int argc, char **argv, int *size, double *hole, int *runs)
 {
-  int i;
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    }
-    if (!v) break;
-    if (!strcmp(a, "--size")) *size = atoi(v);
-    else if (!strcmp(a, "--hole")) *hole = atof(v);
-    else if (!strcmp(a, "--runs")) *runs = atoi(v);
-    else break;
-    i++;
-  }
-  if (i < argc || *size < 8 || *size > 4096 || !(*hole > 0 && *hole < 1) || *runs < 1) {
+  const bench_opt opts[] = {
+    { "--size", BENCH_INT, size }, { "--hole", BENCH_DOUBLE, hole }, { "--runs", BENCH_INT, runs },
+    { NULL, BENCH_FLAG, NULL },
+  };
+  if (bench_parse("fill", argc, argv, opts, usage) != 0 || *size < 8 || *size > 4096 || !(*hole > 0 && *hole < 1) || *runs < 1) {
     usage(stderr);
     return 2;
   }

@@ -1,6 +1,6 @@
 /* bench_gen.c — `var-bench gen`: one 256-px class-conditional generation
  * (B = 1 with classifier-free guidance), split into transformer and decode
- * time, against the multiply-accumulate counts of var-spec §8 and this
+ * time, against the multiply-accumulate counts of docs/algorithm.md §8 and this
  * machine's measured SGEMM rate.  Without --var/--vae it writes checkpoints of
  * the released shapes with random weights to a temporary folder first. */
 #include "bench.h"
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* var-spec §8, B = 1 with CFG at 256 px: the d16 transformer (AdaLN recomputed per
+/* docs/algorithm.md §8, B = 1 with CFG at 256 px: the d16 transformer (AdaLN recomputed per
  * scale as upstream does) and the VQ-VAE decoder of the released shape */
 #define SPEC_D16_MACS 300.4e9
 #define SPEC_DECODE_MACS 196.9e9
@@ -45,7 +45,14 @@ static void usage(FILE *fp)
 
 static int parse(int argc, char **argv, gen_opts *o)
 {
-  int i;
+  const bench_opt opts[] = {
+    { "--tf-only", BENCH_FLAG, &o->tf_only }, { "--keep", BENCH_FLAG, &o->keep },
+    { "--var", BENCH_STR, &o->var_path }, { "--vae", BENCH_STR, &o->vae_path }, { "--dir", BENCH_STR, &o->dir },
+    { "--depth", BENCH_INT, &o->depth }, { "--threads", BENCH_INT, &o->threads }, { "--runs", BENCH_INT, &o->runs },
+    { "--cfg", BENCH_FLOAT, &o->p.cfg }, { "--top-k", BENCH_INT, &o->p.top_k },
+    { "--top-p", BENCH_FLOAT, &o->p.top_p }, { "--seed", BENCH_U64, &o->p.seed }, { "--label", BENCH_INT, &o->label },
+    { NULL, BENCH_FLAG, NULL },
+  };
   memset(o, 0, sizeof *o);
   o->depth = 16;
   o->runs = 2;
@@ -54,37 +61,7 @@ static int parse(int argc, char **argv, gen_opts *o)
   o->p.cfg = 1.5f;
   o->p.top_k = 900;
   o->p.top_p = 0.96f;
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    } else if (!strcmp(a, "--tf-only")) {
-      o->tf_only = 1;
-    } else if (!strcmp(a, "--keep")) {
-      o->keep = 1;
-    } else if (!v) {
-      fprintf(stderr, "var-bench gen: %s needs a value\n", a);
-      return -1;
-    } else {
-      i++;
-      if (!strcmp(a, "--var")) o->var_path = v;
-      else if (!strcmp(a, "--vae")) o->vae_path = v;
-      else if (!strcmp(a, "--dir")) o->dir = v;
-      else if (!strcmp(a, "--depth")) o->depth = atoi(v);
-      else if (!strcmp(a, "--threads")) o->threads = atoi(v);
-      else if (!strcmp(a, "--runs")) o->runs = atoi(v);
-      else if (!strcmp(a, "--cfg")) o->p.cfg = (float)atof(v);
-      else if (!strcmp(a, "--top-k")) o->p.top_k = atoi(v);
-      else if (!strcmp(a, "--top-p")) o->p.top_p = (float)atof(v);
-      else if (!strcmp(a, "--seed")) o->p.seed = (uint64_t)strtoull(v, NULL, 10);
-      else if (!strcmp(a, "--label")) o->label = atoi(v);
-      else {
-        fprintf(stderr, "var-bench gen: unknown option %s\n", a);
-        return -1;
-      }
-    }
-  }
+  if (bench_parse("gen", argc, argv, opts, usage) != 0) return -1;
   if (o->depth < 1 || o->depth > 64 || o->runs < 1 || o->threads < 0) {
     fprintf(stderr, "var-bench gen: bad --depth, --runs or --threads\n");
     return -1;
@@ -290,14 +267,14 @@ int bench_gen_main(int argc, char **argv)
     }
   }
   ctx->backend->ops->memory(ctx->backend, NULL, &peak_be);
-  printf("\ntransformer: %.2f G MAC executed (var-spec §8 counts %.1f G MAC for d16 with AdaLN recomputed at every\n"
+  printf("\ntransformer: %.2f G MAC executed (docs/algorithm.md §8 counts %.1f G MAC for d16 with AdaLN recomputed at every\n"
          "  scale; we compute it once per call); warm %.3f s = %.1f GFLOP/s = %.2fx the FLOP floor at %.1f GFLOP/s\n"
          "  (%.2fx in CPU time)\n",
          macs / 1e9, SPEC_D16_MACS / 1e9, best_tf, 2 * macs / best_tf / 1e9, best_ratio, best_rate, best_cpu_ratio);
   if (tf->cfg.depth == 16 && tf->cfg.n_tokens == 680)
-    printf("  against var-spec's %.1f G MAC: %.1f GFLOP/s\n", SPEC_D16_MACS / 1e9, 2 * SPEC_D16_MACS / best_tf / 1e9);
+    printf("  against the %.1f G MAC of docs/algorithm.md §8: %.1f GFLOP/s\n", SPEC_D16_MACS / 1e9, 2 * SPEC_D16_MACS / best_tf / 1e9);
   if (!o.tf_only)
-    printf("decode: %.3f s warm (%.1f GFLOP/s against var-spec's %.1f G MAC for the released VQ-VAE at 256 px)\n",
+    printf("decode: %.3f s warm (%.1f GFLOP/s against the %.1f G MAC of docs/algorithm.md §8 for the released VQ-VAE at 256 px)\n",
            best_dec, 2 * SPEC_DECODE_MACS / best_dec / 1e9, SPEC_DECODE_MACS / 1e9);
   printf(
       "memory: peak RSS %.0f MiB = checkpoint files %.0f MiB (mapped) + %.0f MiB; backend allocations peak %.0f MiB\n",

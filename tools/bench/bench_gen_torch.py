@@ -28,7 +28,7 @@ import types
 
 
 def stub_missing_modules():
-    # models/var.py imports huggingface_hub only for the unused VARHF wrapper (var-spec §9)
+    # models/var.py imports huggingface_hub only for the unused VARHF wrapper (docs/algorithm.md §9)
     try:
         import huggingface_hub  # noqa: F401
     except ImportError:

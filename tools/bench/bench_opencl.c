@@ -86,49 +86,25 @@ static void usage(FILE *fp)
 
 static int parse(int argc, char **argv, opts *o)
 {
-  int i;
+  const char *backends = "cpu,opencl";
+  const bench_opt opts[] = {
+    { "--no-vae", BENCH_FLAG, &o->no_vae }, { "--var", BENCH_STR, &o->var_path },
+    { "--vae", BENCH_STR, &o->vae_path }, { "--dir", BENCH_STR, &o->dir }, { "--depth", BENCH_INT, &o->depth },
+    { "--runs", BENCH_INT, &o->runs }, { "--cfg", BENCH_FLOAT, &o->cfg }, { "--top-k", BENCH_INT, &o->top_k },
+    { "--top-p", BENCH_FLOAT, &o->top_p }, { "--backends", BENCH_STR, &backends }, { NULL, BENCH_FLAG, NULL },
+  };
+  const char *p;
   memset(o, 0, sizeof *o);
   o->depth = 16;
   o->runs = 2;
   o->cfg = 1.5f;
   o->top_k = 900;
   o->top_p = 0.96f;
-  snprintf(o->backends[0], sizeof o->backends[0], "cpu");
-  snprintf(o->backends[1], sizeof o->backends[1], "opencl");
-  o->n_backends = 2;
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    } else if (!strcmp(a, "--no-vae")) {
-      o->no_vae = 1;
-    } else if (!v) {
-      fprintf(stderr, "var-bench backends: %s needs a value\n", a);
-      return -1;
-    } else {
-      i++;
-      if (!strcmp(a, "--var")) o->var_path = v;
-      else if (!strcmp(a, "--vae")) o->vae_path = v;
-      else if (!strcmp(a, "--dir")) o->dir = v;
-      else if (!strcmp(a, "--depth")) o->depth = atoi(v);
-      else if (!strcmp(a, "--runs")) o->runs = atoi(v);
-      else if (!strcmp(a, "--cfg")) o->cfg = (float)atof(v);
-      else if (!strcmp(a, "--top-k")) o->top_k = atoi(v);
-      else if (!strcmp(a, "--top-p")) o->top_p = (float)atof(v);
-      else if (!strcmp(a, "--backends")) {
-        const char *p = v;
-        o->n_backends = 0;
-        while (*p && o->n_backends < MAX_BACKENDS) {
-          size_t n = strcspn(p, ",");
-          snprintf(o->backends[o->n_backends++], sizeof o->backends[0], "%.*s", (int)n, p);
-          p += n + (p[n] == ',');
-        }
-      } else {
-        fprintf(stderr, "var-bench backends: unknown option %s\n", a);
-        return -1;
-      }
-    }
+  if (bench_parse("backends", argc, argv, opts, usage) != 0) return -1;
+  for (p = backends; *p && o->n_backends < MAX_BACKENDS;) {
+    size_t n = strcspn(p, ",");
+    snprintf(o->backends[o->n_backends++], sizeof o->backends[0], "%.*s", (int)n, p);
+    p += n + (p[n] == ',');
   }
   if (o->depth < 1 || o->depth > 64 || o->runs < 1 || o->n_backends < 1) {
     fprintf(stderr, "var-bench backends: bad --depth, --runs or --backends\n");

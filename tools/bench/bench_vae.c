@@ -1,7 +1,7 @@
 /* bench_vae.c — `var-bench vae`: VQ-VAE encode (image -> tokens of all scales)
  * and decode (tokens -> image) of one 256-px image with the released
  * configuration (ch 160, ch_mult 1,1,2,2,4, Cv 32, V 4096), against the
- * multiply-accumulate counts of var-spec §8 and this machine's measured SGEMM
+ * multiply-accumulate counts of docs/algorithm.md §8 and this machine's measured SGEMM
  * rate.  Without --vae it writes a checkpoint of the released shapes with random
  * weights to a temporary folder first.  The PyTorch side of the comparison is
  * tools/bench/bench_vae_torch.py, which runs this mode on the same file. */
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* var-spec §8, one image: encode 107.7 G MAC (convolutions, attention, VQ
+/* docs/algorithm.md §8, one image: encode 107.7 G MAC (convolutions, attention, VQ
  * distances, phi), decode 196.9 G MAC (post_quant_conv + decoder); 512 px: 433.3 / 791.5 */
 #define SPEC_ENCODE_MACS_256 107.7e9
 #define SPEC_DECODE_MACS_256 196.9e9
@@ -56,38 +56,16 @@ static void usage(FILE *fp)
 
 static int parse(int argc, char **argv, vae_opts *o)
 {
-  int i;
+  const bench_opt opts[] = {
+    { "--stages", BENCH_FLAG, &o->stages }, { "--keep", BENCH_FLAG, &o->keep },
+    { "--decode-only", BENCH_FLAG, &o->decode_only }, { "--vae", BENCH_STR, &o->vae_path },
+    { "--dir", BENCH_STR, &o->dir }, { "--dump", BENCH_STR, &o->dump }, { "--threads", BENCH_INT, &o->threads },
+    { "--runs", BENCH_INT, &o->runs }, { "--size", BENCH_INT, &o->size }, { NULL, BENCH_FLAG, NULL },
+  };
   memset(o, 0, sizeof *o);
   o->runs = 3;
   o->size = 256;
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      exit(0);
-    } else if (!strcmp(a, "--stages")) {
-      o->stages = 1;
-    } else if (!strcmp(a, "--keep")) {
-      o->keep = 1;
-    } else if (!strcmp(a, "--decode-only")) {
-      o->decode_only = 1;
-    } else if (!v) {
-      fprintf(stderr, "var-bench vae: %s needs a value\n", a);
-      return -1;
-    } else {
-      i++;
-      if (!strcmp(a, "--vae")) o->vae_path = v;
-      else if (!strcmp(a, "--dir")) o->dir = v;
-      else if (!strcmp(a, "--dump")) o->dump = v;
-      else if (!strcmp(a, "--threads")) o->threads = atoi(v);
-      else if (!strcmp(a, "--runs")) o->runs = atoi(v);
-      else if (!strcmp(a, "--size")) o->size = atoi(v);
-      else {
-        fprintf(stderr, "var-bench vae: unknown option %s\n", a);
-        return -1;
-      }
-    }
-  }
+  if (bench_parse("vae", argc, argv, opts, usage) != 0) return -1;
   if (o->runs < 1 || o->threads < 0 || (o->size != 256 && o->size != 512)) {
     fprintf(stderr, "var-bench vae: bad --runs, --threads or --size (256 or 512)\n");
     return -1;
@@ -352,12 +330,12 @@ int bench_vae_main(int argc, char **argv)
            "  (%.1f GFLOP per CPU-second)\n",
            floor_rate, floor_cpu);
     if (!o.decode_only)
-      printf("encode: cold %.3f s, warm %.3f s (encoder %.3f s, quantiser %.3f s) = %.1f GFLOP/s against var-spec's\n"
-             "  %.1f G MAC = %.2fx the FLOP floor (%.3f s)\n",
+      printf("encode: cold %.3f s, warm %.3f s (encoder %.3f s, quantiser %.3f s) = %.1f GFLOP/s against the\n"
+             "  %.1f G MAC of docs/algorithm.md §8 = %.2fx the FLOP floor (%.3f s)\n",
              cold.enc, best.enc, best.enc_f, best.enc_q, 2 * enc_macs / best.enc / 1e9, enc_macs / 1e9,
              best.enc / enc_floor, enc_floor);
-    printf("decode: cold %.3f s, warm %.3f s (f_hat %.3f s, decoder %.3f s) = %.1f GFLOP/s against var-spec's\n"
-           "  %.1f G MAC = %.2fx the FLOP floor (%.3f s); in CPU time %.2fx\n",
+    printf("decode: cold %.3f s, warm %.3f s (f_hat %.3f s, decoder %.3f s) = %.1f GFLOP/s against the\n"
+           "  %.1f G MAC of docs/algorithm.md §8 = %.2fx the FLOP floor (%.3f s); in CPU time %.2fx\n",
            cold.dec, best.dec, best.dec_f, best.dec_img, 2 * dec_macs / best.dec / 1e9, dec_macs / 1e9,
            best.dec / dec_floor, dec_floor, dec_cpu_ratio);
     printf("memory: peak RSS %.0f MiB (getrusage maxrss %.0f MiB) = checkpoint file %.0f MiB (mapped) + %.0f MiB;\n"

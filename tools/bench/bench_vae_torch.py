@@ -2,7 +2,7 @@
 """Time the VQ-VAE in PyTorch and in libvar on the same weights, in one session.
 
 The PyTorch side is a minimal re-implementation of the released multi-scale
-VQ-VAE written from docs/var-spec.md (§2, §3: ResnetBlock, AttnBlock,
+VQ-VAE written from `docs/algorithm.md` (§2, §3: ResnetBlock, AttnBlock,
 Downsample, Upsample, encoder, decoder, the residual quantiser with its phi
 convolutions), *not* upstream's code; it loads the very checkpoint that libvar
 loads (safetensors or a torch .pth state dict) with strict key and shape checks.
@@ -76,9 +76,9 @@ def load_state_dict(path, torch):
     return {k: v.float() for k, v in sd.items()}
 
 
-# ---- the model (var-spec §2-§3) --------------------------------------------------
+# ---- the model (docs/algorithm.md §2-§3) --------------------------------------------------
 # The PyTorch VQ-VAE is the one the demo model is trained with (tools/train/var_model.py, written from
-# var-spec, not upstream's code): one implementation of the reference in the project.
+# the specification docs/algorithm.md summarises, not upstream's code): one implementation of the reference in the project.
 
 def build_model(torch, sd, pn):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'train'))
@@ -95,7 +95,7 @@ def build_model(torch, sd, pn):
         raise ValueError('%d phi convolutions; the released layout (and var_model.py) has 4' % n_phi)
     m = var_model.VQVAE(vocab=vocab, cv=cv, ch=ch, ch_mult=tuple(mult), num_res_blocks=n_res, patch_nums=pn)
     sd = dict(sd)
-    sd.setdefault('quantize.ema_vocab_hit_SV', m.quantize.ema_vocab_hit_SV)   # statistics only (var-spec §7.2)
+    sd.setdefault('quantize.ema_vocab_hit_SV', m.quantize.ema_vocab_hit_SV)   # statistics only (docs/algorithm.md §7.2)
     want = m.state_dict()
     missing, extra = sorted(set(want) - set(sd)), sorted(set(sd) - set(want))
     if missing or extra:

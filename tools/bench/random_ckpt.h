@@ -1,6 +1,6 @@
 /* random_ckpt.h — checkpoints of the released layouts filled with random
  * weights, written as safetensors, for benchmarks (no download needed).
- * Names and shapes follow var-spec §7 and appendices A/B. */
+ * Names and shapes follow docs/algorithm.md §7 and appendices A/B. */
 #ifndef VAR_RANDOM_CKPT_H
 #define VAR_RANDOM_CKPT_H
 

@@ -1,6 +1,6 @@
 """train_var.py — trains the demo VAR transformer on tokens of the trained demo VQ-VAE.
 
-Teacher forcing exactly as in var-spec.md §4.5: the VQ-VAE turns each image into its multi-scale
+Teacher forcing exactly as in docs/algorithm.md §4.5: the VQ-VAE turns each image into its multi-scale
 token pyramid; the input of scale s+1 is the area-downsampled running f_hat of scales 0..s; the loss
 is the cross-entropy of all L = 130 tokens (every scale weighted per token).  Labels are replaced by
 the unconditional class (index num_classes) with probability 0.1 so classifier-free guidance works.

@@ -1,8 +1,8 @@
 """var_model.py — our own PyTorch VQ-VAE + multi-scale quantizer + VAR transformer.
 
-Written from docs/var-spec.md (the contract the C library implements), not from upstream code.
+Written from `docs/algorithm.md` (the contract the C library implements), not from upstream code.
 Module and parameter names are chosen so that `state_dict()` *is* the released checkpoint layout
-(var-spec.md §7.2/§7.3): `torch.save(model.state_dict(), path)` gives a file the C loader reads.
+(docs/algorithm.md §7.2/§7.3): `torch.save(model.state_dict(), path)` gives a file the C loader reads.
 
 Only what training and the parity references need is here: teacher-forced forward, encode, decode.
 Sampling lives in the C library (eval_quality.py drives it through the `var` command).
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 
 # ---------------------------------------------------------------------------------------------------
-# VQ-VAE building blocks (var-spec.md §3.2)
+# VQ-VAE building blocks (docs/algorithm.md §3.2)
 
 def group_norm(c):
     # 32 groups, eps 1e-6, affine: every VAE channel count is a multiple of 32
@@ -160,7 +160,7 @@ class Decoder(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Multi-scale residual quantizer (var-spec.md §3.5)
+# Multi-scale residual quantizer (docs/algorithm.md §3.5)
 
 def phi_index_table(S, K):
     """Which of the K phi convolutions serves scale si: nearest tick to si/(S-1), first on ties.
@@ -303,7 +303,7 @@ class VQVAE(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------------
-# VAR transformer (var-spec.md §4)
+# VAR transformer (docs/algorithm.md §4)
 
 class SelfAttention(nn.Module):
     def __init__(self, C, H):

@@ -1,6 +1,5 @@
 /* cmd_inspect.c — `var inspect FILE`: what a checkpoint holds and what model it implies. */
 #include "cli.h"
-#include "io/config.h"
 #include "var.h"
 
 #include <stdio.h>
@@ -17,16 +16,19 @@ static void usage(FILE *fp)
 static int64_t total_elements(const var_checkpoint *ck)
 {
   int64_t n = 0;
+  var_tensor_info t;
   int i;
-  for (i = 0; i < ck->n; i++) n += ck->tensors[i].numel;
+  for (i = 0; i < var_checkpoint_n_tensors(ck); i++)
+    if (var_checkpoint_tensor(ck, i, &t) == VAR_OK) n += t.numel;
   return n;
 }
 
 static int print_vqvae(var_checkpoint *ck, var_ctx *ctx)
 {
-  var_vqvae_config c;
+  var_vqvae_info c;
+  var_vqvae_attention a;
   int i;
-  if (var_vqvae_config_derive(ck, &c) != VAR_OK) {
+  if (var_checkpoint_vqvae_info(ck, &c, &a) != VAR_OK) {
     printf("model: VQ-VAE (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
     return 1;
   }
@@ -35,31 +37,43 @@ static int print_vqvae(var_checkpoint *ck, var_ctx *ctx)
   for (i = 0; i < c.n_levels; i++) printf("%s%d", i ? "," : "", c.ch_mult[i]);
   printf("\nnum_res_blocks: %d\nshare_quant_resi: %d\ndownsample: %d\n", c.num_res_blocks, c.n_phi, c.downsample);
   printf("attention: encoder last level %s, encoder mid %s, decoder last level %s, decoder mid %s\n",
-         c.enc_attn_last ? "yes" : "no", c.enc_mid_attn ? "yes" : "no", c.dec_attn_last ? "yes" : "no",
-         c.dec_mid_attn ? "yes" : "no");
+         a.encoder_last_level ? "yes" : "no", a.encoder_mid ? "yes" : "no", a.decoder_last_level ? "yes" : "no",
+         a.decoder_mid ? "yes" : "no");
   printf("parameters: %lld\n", (long long)c.n_params);
   return 0;
 }
 
 static int print_transformer(var_checkpoint *ck, var_ctx *ctx, const var_schedule *sched)
 {
-  var_tf_config c;
-  int i;
-  if (var_tf_config_derive(ck, sched, &c) != VAR_OK) {
+  var_transformer_info c;
+  int i, last;
+  if (var_checkpoint_transformer_info(ck, sched, &c) != VAR_OK) {
     printf("model: VAR transformer (configuration not derivable: %s)\n", var_ctx_last_error(ctx));
     return 1;
   }
+  last = c.schedule.pn[c.schedule.n_scales - 1];
   printf("model: VAR transformer\n");
-  printf("depth: %d\nwidth: %d\nheads: %d\nhead_dim: %d\nmlp_hidden: %d\n", c.depth, c.C, c.heads, c.head_dim,
+  printf("depth: %d\nwidth: %d\nheads: %d\nhead_dim: %d\nmlp_hidden: %d\n", c.depth, c.width, c.heads, c.head_dim,
          c.mlp_hidden);
   printf("vocab_size: %d\nz_channels: %d\nnum_classes: %d\nshared_aln: %s\n", c.vocab_size, c.z_channels,
          c.num_classes, c.shared_aln ? "yes" : "no");
   printf("patch_nums: ");
   for (i = 0; i < c.schedule.n_scales; i++) printf("%s%d", i ? "," : "", c.schedule.pn[i]);
   printf("\ntokens: %d\nimage_size: %d (with a /16 VQ-VAE as released; %d x the VQ-VAE's downsampling in general)\n",
-         c.n_tokens, 16 * c.schedule.pn[c.schedule.n_scales - 1], c.schedule.pn[c.schedule.n_scales - 1]);
+         c.n_tokens, 16 * last, last);
   printf("parameters: %lld\n", (long long)c.n_params);
   return 0;
+}
+
+/* "[a, b, c]" */
+static const char *shape_text(const var_tensor_info *t, char *buf, size_t n)
+{
+  size_t used = (size_t)snprintf(buf, n, "[");
+  int i;
+  for (i = 0; i < t->ndim && used < n; i++)
+    used += (size_t)snprintf(buf + used, n - used, i ? ", %lld" : "%lld", (long long)t->shape[i]);
+  if (used < n) snprintf(buf + used, n - used, "]");
+  return buf;
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -102,18 +116,18 @@ int cmd_inspect(int argc, char **argv)
     return 1;
   }
   printf("file: %s\n", path);
-  printf("format: %s\n", ck->format == VAR_CKPT_PTH ? "pytorch zip (.pth)" : "safetensors");
-  printf("tensors: %d\nelements: %lld\n", ck->n, (long long)total_elements(ck));
-  if (var_ckpt_find(ck, "encoder.conv_in.weight")) rc = print_vqvae(ck, ctx);
-  else if (var_ckpt_find(ck, "class_emb.weight")) rc = print_transformer(ck, ctx, pn_text ? &sched : NULL);
+  printf("format: %s\n", var_checkpoint_get_format(ck) == VAR_CHECKPOINT_PTH ? "pytorch zip (.pth)" : "safetensors");
+  printf("tensors: %d\nelements: %lld\n", var_checkpoint_n_tensors(ck), (long long)total_elements(ck));
+  if (var_checkpoint_find(ck, "encoder.conv_in.weight") >= 0) rc = print_vqvae(ck, ctx);
+  else if (var_checkpoint_find(ck, "class_emb.weight") >= 0) rc = print_transformer(ck, ctx, pn_text ? &sched : NULL);
   else printf("model: unknown (neither a VAR VQ-VAE nor a VAR transformer)\n");
   if (show_tensors) {
     char buf[160];
+    var_tensor_info t;
     printf("\n%-56s %-24s %s\n", "name", "shape", "dtype");
-    for (i = 0; i < ck->n; i++)
-      printf("%-56s %-24s %s\n", ck->tensors[i].name,
-             var_shape_str(ck->tensors[i].shape, ck->tensors[i].ndim, buf, sizeof buf),
-             var_dtype_name(ck->tensors[i].dtype));
+    for (i = 0; i < var_checkpoint_n_tensors(ck); i++)
+      if (var_checkpoint_tensor(ck, i, &t) == VAR_OK)
+        printf("%-56s %-24s %s\n", t.name, shape_text(&t, buf, sizeof buf), var_dtype_name(t.dtype));
   }
   var_checkpoint_free(ck);
   var_ctx_free(ctx);

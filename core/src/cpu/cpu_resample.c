@@ -1,5 +1,5 @@
 /* cpu_resample.c — area and bicubic resampling with the PyTorch CPU conventions
- * of var-spec §2.1 (CPU backend).  Planes are independent, so threads split
+ * of docs/algorithm.md §2.1 (CPU backend).  Planes are independent, so threads split
  * planes; every output value is computed in the same order whatever the split. */
 #include "cpu/cpu_ops.h"
 

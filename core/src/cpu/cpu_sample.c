@@ -1,6 +1,6 @@
 /* cpu_sample.c — classifier-free guidance, top-k/top-p filtering and sampling (CPU backend).
  *
- * Filtering follows upstream's sample_with_top_k_top_p_ (var-spec §5.1):
+ * Filtering follows upstream's sample_with_top_k_top_p_ (docs/algorithm.md §5.1):
  * top-k keeps every entry >= the k-th largest value (ties survive); top-p sorts
  * the survivors ascending, takes softmax and its cumulative sum (accumulated in
  * double and rounded to float, as torch's CPU cumsum does), and removes entries

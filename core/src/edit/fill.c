@@ -3,7 +3,7 @@
  *
  * An in-paint regenerates every token whose cell holds a masked pixel, but the
  * coarse scales it keeps (a coarse cell is kept when the mask covers less than
- * half of it, var-spec §6) are encoded from the input, masked pixels included.
+ * half of it, docs/algorithm.md §6) are encoded from the input, masked pixels included.
  * Whatever was under the mask (the object to remove, a flat placeholder colour)
  * therefore steers the colours and shapes of the hole.  Replacing those pixels by
  * a smooth continuation of their surroundings (what a harmonic "diffusion" fill

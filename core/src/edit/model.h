@@ -7,6 +7,13 @@
 
 #include "internal.h"
 
+/* Class names of a model (model_classes.c); also the public var_class_names. */
+struct var_class_names {
+  int num_classes;
+  char **names;               /* num_classes entries (NULL: unnamed) from classes.txt, or NULL */
+  int n_named;                /* how many of them have a name (> 0 whenever names is set) */
+};
+
 typedef struct var_model_ops {
   /* img: 3 x S x S planar in [-1, 1]; tokens: L (one image). */
   var_status (*encode)(var_model *m, const float *img, int32_t *tokens);
@@ -44,8 +51,7 @@ struct var_model {
   int num_classes, vocab_size;
   char name[64];              /* transformer file stem, e.g. "var_d16" */
   char *vae_path, *tf_path;
-  char **class_names;         /* num_classes entries (NULL: unnamed) from classes.txt, or NULL */
-  int n_class_names;          /* how many of them have a name (> 0 whenever class_names is set) */
+  var_class_names classes;    /* from a classes.txt beside the transformer, else none */
   const var_model_ops *ops;
   void *ops_user;
   var_model_trace_fn trace;
@@ -60,5 +66,10 @@ void var_model_set_trace(var_model *m, var_model_trace_fn fn, void *user);
 /* model_classes.c: names from a classes.txt beside the transformer (absent file: none) */
 var_status var_model_read_class_names(var_model *m);
 void var_model_free_class_names(var_model *m);
+/* model_dir.c: "dir/var_d16.pth" -> "var_d16" */
+void var_model_file_stem(const char *path, char *out, size_t size);
+/* Resolves the files var_model_load_dir(ctx, dir, name) would load (model_dir.c). */
+var_status var_model_dir_files(var_ctx *ctx, const char *dir, const char *name, char *vae_path, size_t vae_size,
+                               char *tf_path, size_t tf_size);
 
 #endif

@@ -1,4 +1,5 @@
-/* model_classes.c — class names of a model.
+/* model_classes.c — class names of a model, and of a model folder without
+ * loading its model (var_model_dir_class_names).
  *
  * The released models are ImageNet's 1000 classes (classes.c).  A model trained
  * on other classes (models/demo) names them in a classes.txt beside its
@@ -46,24 +47,25 @@ static int printable_utf8(const char *text)
   return 1;
 }
 
-var_status var_model_read_class_names(var_model *m)
+/* Reads the classes.txt beside tf_path into c (num_classes set by the caller). */
+static var_status read_class_file(var_ctx *ctx, const char *tf_path, var_class_names *c)
 {
   char path[4200], line[CLASS_LINE_MAX + 2];
   const char *slash;
   FILE *fp;
-  if (!m->tf_path || m->num_classes <= 0) return VAR_OK;
-  slash = strrchr(m->tf_path, '/');
+  if (!tf_path || c->num_classes <= 0) return VAR_OK;
+  slash = strrchr(tf_path, '/');
   if (slash) {
-    if ((size_t)(slash - m->tf_path) > 4096) return VAR_OK;
-    snprintf(path, sizeof path, "%.*s/classes.txt", (int)(slash - m->tf_path), m->tf_path);
+    if ((size_t)(slash - tf_path) > 4096) return VAR_OK;
+    snprintf(path, sizeof path, "%.*s/classes.txt", (int)(slash - tf_path), tf_path);
   } else {
     snprintf(path, sizeof path, "classes.txt");
   }
   if (!(fp = var_os_fopen(path, "r"))) return VAR_OK;
-  m->class_names = calloc((size_t)m->num_classes, sizeof *m->class_names);
-  if (!m->class_names) {
+  c->names = calloc((size_t)c->num_classes, sizeof *c->names);
+  if (!c->names) {
     fclose(fp);
-    return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
+    return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
   }
   for (;;) {
     /* one line by getc: exact about over-long lines and NUL bytes (skipped whole) */
@@ -79,55 +81,110 @@ var_status var_model_read_class_names(var_model *m)
     line[len] = '\0';
     if (!bad) {
       idx = strtol(line, &label, 10);
-      if (label != line && idx >= 0 && idx < m->num_classes && !m->class_names[idx]) {
+      if (label != line && idx >= 0 && idx < c->num_classes && !c->names[idx]) {
         while (*label == ' ' || *label == '\t') label++;
         end = label + strlen(label);
         while (end > label && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
         if (*label && printable_utf8(label)) {
-          if (!(m->class_names[idx] = malloc(strlen(label) + 1))) {
+          if (!(c->names[idx] = malloc(strlen(label) + 1))) {
             fclose(fp);
-            return var_fail(m->ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
+            return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory reading %s", path);
           }
-          strcpy(m->class_names[idx], label);
-          m->n_class_names++;
+          strcpy(c->names[idx], label);
+          c->n_named++;
         }
       }
     }
     if (ch == EOF) break;
   }
   fclose(fp);
-  /* a file with no usable line names nothing: ImageNet's names still apply to a 1000-class model */
-  if (!m->n_class_names) var_model_free_class_names(m);
   return VAR_OK;
 }
 
-void var_model_free_class_names(var_model *m)
+static void clear_names(var_class_names *c)
 {
   int i;
-  if (!m->class_names) return;
-  for (i = 0; i < m->num_classes; i++) free(m->class_names[i]);
-  free(m->class_names);
-  m->class_names = NULL;
-  m->n_class_names = 0;
+  if (!c->names) return;
+  for (i = 0; i < c->num_classes; i++) free(c->names[i]);
+  free(c->names);
+  c->names = NULL;
+  c->n_named = 0;
 }
 
-static int imagenet_model(const var_model *m) { return m->num_classes == var_imagenet_n_classes(); }
+static var_status read_names(var_ctx *ctx, const char *tf_path, var_class_names *c)
+{
+  var_status s = read_class_file(ctx, tf_path, c);
+  /* a file with no usable line names nothing: ImageNet's names still apply to a 1000-class model */
+  if (s != VAR_OK || !c->n_named) clear_names(c);
+  return s;
+}
+
+var_status var_model_read_class_names(var_model *m)
+{
+  m->classes.num_classes = m->num_classes;
+  return read_names(m->ctx, m->tf_path, &m->classes);
+}
+
+void var_model_free_class_names(var_model *m) { clear_names(&m->classes); }
+
+const char *var_class_names_get(const var_class_names *c, int index)
+{
+  if (!c || index < 0 || index >= c->num_classes) return NULL;
+  if (c->names) return c->names[index];
+  return c->num_classes == var_imagenet_n_classes() ? var_imagenet_class_name(index) : NULL;
+}
+
+static const char *own_text(const void *user, int index) { return ((const var_class_names *)user)->names[index]; }
+
+int var_class_names_find(const var_class_names *c, const char *name)
+{
+  if (!c || !name) return -1;
+  if (!c->names) return c->num_classes == var_imagenet_n_classes() ? var_imagenet_class_find(name) : -1;
+  return var_class_find_in(name, c->num_classes, own_text, c);
+}
+
+int var_class_names_count(const var_class_names *c) { return c ? c->num_classes : 0; }
+int var_class_names_own(const var_class_names *c) { return c ? c->n_named : 0; }
+
+void var_class_names_free(var_class_names *c)
+{
+  if (!c) return;
+  clear_names(c);
+  free(c);
+}
 
 const char *var_model_class_name(const var_model *model, int index)
 {
-  if (!model || index < 0 || index >= model->num_classes) return NULL;
-  if (model->class_names) return model->class_names[index];
-  return imagenet_model(model) ? var_imagenet_class_name(index) : NULL;
-}
-
-static const char *model_text(const void *user, int index)
-{
-  return ((const var_model *)user)->class_names[index];
+  return model ? var_class_names_get(&model->classes, index) : NULL;
 }
 
 int var_model_class_find(const var_model *model, const char *name)
 {
-  if (!model || !name) return -1;
-  if (!model->class_names) return imagenet_model(model) ? var_imagenet_class_find(name) : -1;
-  return var_class_find_in(name, model->num_classes, model_text, model);
+  return model ? var_class_names_find(&model->classes, name) : -1;
+}
+
+var_status var_model_dir_class_names(var_ctx *ctx, const char *dir, const char *name, var_class_names **out)
+{
+  char vae_path[4096 + 1200], tf_path[4096 + 1200];
+  var_checkpoint *ck = NULL;
+  var_transformer_info ti;
+  var_class_names *c;
+  var_status s;
+  if (!out) return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "var_model_dir_class_names: out is NULL");
+  *out = NULL;
+  if (!ctx) return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "var_model_dir_class_names: ctx is NULL");
+  s = var_model_dir_files(ctx, dir, name, vae_path, sizeof vae_path, tf_path, sizeof tf_path);
+  if (s != VAR_OK) return s;
+  s = var_checkpoint_open(ctx, tf_path, &ck);
+  if (s == VAR_OK) s = var_checkpoint_transformer_info(ck, NULL, &ti);
+  var_checkpoint_free(ck);
+  if (s != VAR_OK) return var_fail_prefix(ctx, s, "transformer %s", tf_path);
+  if (!(c = calloc(1, sizeof *c))) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
+  c->num_classes = ti.num_classes;
+  if ((s = read_names(ctx, tf_path, c)) != VAR_OK) {
+    var_class_names_free(c);
+    return s;
+  }
+  *out = c;
+  return VAR_OK;
 }

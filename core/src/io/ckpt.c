@@ -17,14 +17,6 @@
 #include <sys/mman.h>
 #endif
 
-static char *dupstr(const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 const char *var_shape_str(const int64_t *shape, int ndim, char *buf, size_t n)
 {
   size_t used = 0;
@@ -237,7 +229,7 @@ static var_status open_pth(var_checkpoint *ck)
     st = var_fail(ck->ctx, VAR_ERR_NO_MEMORY, "out of memory");
   for (i = 0; st == VAR_OK && i < sd.n; i++) {
     var_ckpt_tensor *t = &ck->tensors[i];
-    t->name = dupstr(sd.tensors[i].name);
+    t->name = var_strdup(sd.tensors[i].name);
     ck->n = i + 1;
     if (!t->name) st = var_fail(ck->ctx, VAR_ERR_NO_MEMORY, "out of memory");
     else st = place_pth_tensor(ck, &zip, prefix, &sd.tensors[i], t);
@@ -371,7 +363,7 @@ static var_status open_safetensors(var_checkpoint *ck)
       continue;
     }
     t = &ck->tensors[n];
-    if (!(t->name = dupstr(h->keys[i]))) {
+    if (!(t->name = var_strdup(h->keys[i]))) {
       st = var_fail(ck->ctx, VAR_ERR_NO_MEMORY, "out of memory");
       break;
     }
@@ -513,7 +505,7 @@ static var_status new_checkpoint(var_ctx *ctx, const char *path, var_checkpoint 
   var_checkpoint *ck = calloc(1, sizeof *ck);
   if (!ck) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
   ck->ctx = ctx;
-  ck->path = dupstr(path);
+  ck->path = var_strdup(path);
   if (!ck->path) {
     free(ck);
     return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
@@ -568,6 +560,17 @@ var_status var_checkpoint_open_memory(var_ctx *ctx, const void *data, size_t siz
 }
 
 int var_checkpoint_n_tensors(const var_checkpoint *ck) { return ck ? ck->n : 0; }
+
+int var_checkpoint_find(const var_checkpoint *ck, const char *name)
+{
+  const var_ckpt_tensor *t = ck && name ? var_ckpt_find(ck, name) : NULL;
+  return t ? (int)(t - ck->tensors) : -1;
+}
+
+var_checkpoint_format var_checkpoint_get_format(const var_checkpoint *ck)
+{
+  return ck && ck->format == VAR_CKPT_SAFETENSORS ? VAR_CHECKPOINT_SAFETENSORS : VAR_CHECKPOINT_PTH;
+}
 
 var_status var_checkpoint_tensor(const var_checkpoint *ck, int i, var_tensor_info *info)
 {

@@ -347,3 +347,64 @@ var_status var_tf_config_derive(var_checkpoint *ck, const var_schedule *schedule
   cfg->n_params = count_params(ck, buffers);
   return VAR_OK;
 }
+
+void var_vqvae_config_info(const var_vqvae_config *c, var_vqvae_info *info)
+{
+  int i;
+  memset(info, 0, sizeof *info);
+  info->vocab_size = c->vocab_size;
+  info->z_channels = c->z_channels;
+  info->ch = c->ch;
+  info->n_levels = c->n_levels;
+  for (i = 0; i < c->n_levels && i < 8; i++) info->ch_mult[i] = c->ch_mult[i];
+  info->num_res_blocks = c->num_res_blocks;
+  info->n_phi = c->n_phi;
+  info->downsample = c->downsample;
+  info->n_params = c->n_params;
+}
+
+void var_tf_config_info(const var_tf_config *c, var_transformer_info *info)
+{
+  memset(info, 0, sizeof *info);
+  info->depth = c->depth;
+  info->width = c->C;
+  info->heads = c->heads;
+  info->head_dim = c->head_dim;
+  info->mlp_hidden = c->mlp_hidden;
+  info->vocab_size = c->vocab_size;
+  info->z_channels = c->z_channels;
+  info->num_classes = c->num_classes;
+  info->shared_aln = c->shared_aln;
+  info->schedule = c->schedule;
+  info->n_tokens = c->n_tokens;
+  info->image_size = 16 * c->schedule.pn[c->schedule.n_scales - 1];
+  info->n_params = c->n_params;
+}
+
+var_status var_checkpoint_vqvae_info(var_checkpoint *ck, var_vqvae_info *info, var_vqvae_attention *attention)
+{
+  var_vqvae_config c;
+  var_status s;
+  if (!ck || !info) return var_fail(ck ? ck->ctx : NULL, VAR_ERR_INVALID_ARGUMENT, "var_checkpoint_vqvae_info: NULL");
+  if ((s = var_vqvae_config_derive(ck, &c)) != VAR_OK) return s;
+  var_vqvae_config_info(&c, info);
+  if (attention) {
+    attention->encoder_last_level = c.enc_attn_last;
+    attention->encoder_mid = c.enc_mid_attn;
+    attention->decoder_last_level = c.dec_attn_last;
+    attention->decoder_mid = c.dec_mid_attn;
+  }
+  return VAR_OK;
+}
+
+var_status var_checkpoint_transformer_info(var_checkpoint *ck, const var_schedule *schedule,
+                                           var_transformer_info *info)
+{
+  var_tf_config c;
+  var_status s;
+  if (!ck || !info)
+    return var_fail(ck ? ck->ctx : NULL, VAR_ERR_INVALID_ARGUMENT, "var_checkpoint_transformer_info: NULL");
+  if ((s = var_tf_config_derive(ck, schedule, &c)) != VAR_OK) return s;
+  var_tf_config_info(&c, info);
+  return VAR_OK;
+}

@@ -34,6 +34,9 @@ typedef struct var_tf_config {
 } var_tf_config;
 
 var_status var_vqvae_config_derive(var_checkpoint *ck, var_vqvae_config *cfg);
+/* The public view of a configuration (var_vqvae_get_info, var_checkpoint_vqvae_info, ...). */
+void var_vqvae_config_info(const var_vqvae_config *cfg, var_vqvae_info *info);
+void var_tf_config_info(const var_tf_config *cfg, var_transformer_info *info);
 /* schedule NULL: derive (released schedules by L, else the unique one);
  * a failed derivation is an error that asks for an explicit schedule. */
 var_status var_tf_config_derive(var_checkpoint *ck, const var_schedule *schedule, var_tf_config *cfg);
@@ -41,7 +44,7 @@ var_status var_tf_config_derive(var_checkpoint *ck, const var_schedule *schedule
 /* The released schedule for L tokens in S scales, else the unique strictly
  * increasing schedule starting at 1; VAR_ERR_NOT_FOUND if none or several. */
 var_status var_schedule_derive(int n_scales, int n_tokens, var_schedule *out, int *n_solutions);
-/* Which phi convolution scale si of S uses (var-spec §3.5, numpy linspace in double). */
+/* Which phi convolution scale si of S uses (docs/algorithm.md §3.5, numpy linspace in double). */
 int var_phi_index(int si, int n_scales, int n_phi);
 /* Begin offset of each scale in the token layout; begin[S] = L. */
 void var_schedule_begins(const var_schedule *s, int *begin);

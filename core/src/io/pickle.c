@@ -625,14 +625,6 @@ static void machine_free(machine *m)
   free(m->memo);
 }
 
-static char *dupstr(const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 void var_pickle_state_dict_free(var_pkl_state_dict *sd)
 {
   int i;
@@ -684,8 +676,8 @@ static var_status export_dict(var_ctx *ctx, const value *dict, var_pkl_state_dic
                       "state dict entry \"%s\" is %s, not a tensor (a training checkpoint with a wrapper dict such "
                       "as {'model': ...}? save model.state_dict() itself)",
                       printable(k->s, buf, sizeof buf), kind_name(t->kind));
-    o->name = dupstr(k->s);
-    o->storage_key = dupstr(t->items[0]->s);
+    o->name = var_strdup(k->s);
+    o->storage_key = var_strdup(t->items[0]->s);
     out->n++;
     if (!o->name || !o->storage_key) return var_fail(ctx, VAR_ERR_NO_MEMORY, "out of memory");
     o->dtype = t->dtype;

@@ -1,5 +1,5 @@
 /* generate.c — next-scale generation: the KV-cached scale loop, classifier-free
- * guidance, sampling, masked edits and decoding (var-spec §5, §6). */
+ * guidance, sampling, masked edits and decoding (docs/algorithm.md §5, §6). */
 #include "model/generate.h"
 
 #include <math.h>
@@ -27,7 +27,7 @@ void var_gen_hooks_default(var_gen_hooks *hooks)
 /* Source coordinate of output index o for a bilinear In -> Out resize, with
  * PyTorch's CPU arithmetic: float32 scale, double coordinate, float32 weight.
  * volatile keeps the compiler from fusing or re-associating: the > 0.5 test
- * downstream sees the last bit (var-spec §2.1). */
+ * downstream sees the last bit (docs/algorithm.md §2.1). */
 static void bilinear_tap(int in, int out, int o, int *i0, int *i1, float *l0, float *l1)
 {
   volatile float scale = (float)in / (float)out;
@@ -242,7 +242,7 @@ static var_status run_setup(gen_run *r, const int *labels, const int32_t *keep_t
       var_edit_scale_flags(r->sched, keep_mask + (size_t)b * r->h * r->h, r->keep_scales,
                            r->flags + (size_t)b * r->L);
   for (si = 0; si < r->S; si++) r->macs_total += var_tf_scale_macs(r->tf, si, r->G);
-  /* decoder cost, scaled from the released VAE (196.9 G MAC at 16x16 latents, ch 160; var-spec §8):
+  /* decoder cost, scaled from the released VAE (196.9 G MAC at 16x16 latents, ch 160; docs/algorithm.md §8):
    * only used to apportion the progress bar */
   if (decode)
     r->decode_macs = 196.9e9 * r->B * ((double)r->h * r->h / 256.0) * ((double)r->vae->cfg.ch * r->vae->cfg.ch / 25600.0);
@@ -300,7 +300,7 @@ static var_status run_scale(gen_run *r, int si)
   const var_gen_hooks *hk = r->hooks;
   const int T = r->sched->pn[si] * r->sched->pn[si], begin = r->tf->begin[si];
   const size_t bt = (size_t)r->B * T;
-  /* guidance weight ramps 0 -> cfg over the scales (var-spec §5) */
+  /* guidance weight ramps 0 -> cfg over the scales (docs/algorithm.md §5) */
   const double t = (double)p->cfg * ((double)si / (r->S - 1));
   int b;
   var_status s;

@@ -34,8 +34,8 @@ var_status var_generate_ex(var_transformer *tf, var_vqvae *vae, const var_sample
 
 /* Per-scale keep flags (token layout, int32 [L]) from a keep mask on the finest
  * grid (h x h, h = pn[S-1], 1 = keep): bilinear resize to each pn x pn with
- * PyTorch's CPU index arithmetic (var-spec §2.1), then > 0.5; scales with
- * pn^2 <= 3 are kept entirely (var-spec §6), and so are the first keep_scales
+ * PyTorch's CPU index arithmetic (docs/algorithm.md §2.1), then > 0.5; scales with
+ * pn^2 <= 3 are kept entirely (docs/algorithm.md §6), and so are the first keep_scales
  * scales (an edit's strength < 1). */
 void var_edit_scale_flags(const var_schedule *s, const float *keep_mask, int keep_scales, int32_t *flags);
 

@@ -1,4 +1,4 @@
-/* quant.c — the multi-scale residual quantiser (var-spec §3.5) on backend ops.
+/* quant.c — the multi-scale residual quantiser (docs/algorithm.md §3.5) on backend ops.
  *
  * Every path accumulates f_hat at the full latent resolution h x h: the code
  * map of scale si (pn x pn) is upsampled bicubically to h x h (except at the

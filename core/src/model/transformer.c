@@ -1,4 +1,4 @@
-/* transformer.c — the VAR transformer: weights, AdaLN blocks, KV-cached forward (var-spec §4).
+/* transformer.c — the VAR transformer: weights, AdaLN blocks, KV-cached forward (docs/algorithm.md §4).
  * Model code only: every computation is a backend op (backend.h). */
 #include "model/transformer.h"
 
@@ -201,23 +201,8 @@ void var_transformer_free(var_transformer *tf)
 
 var_status var_transformer_get_info(const var_transformer *tf, var_transformer_info *info)
 {
-  const var_tf_config *c;
   if (!tf || !info) return var_fail(tf ? tf->ctx : NULL, VAR_ERR_INVALID_ARGUMENT, "var_transformer_get_info: NULL");
-  c = &tf->cfg;
-  memset(info, 0, sizeof *info);
-  info->depth = c->depth;
-  info->width = c->C;
-  info->heads = c->heads;
-  info->head_dim = c->head_dim;
-  info->mlp_hidden = c->mlp_hidden;
-  info->vocab_size = c->vocab_size;
-  info->z_channels = c->z_channels;
-  info->num_classes = c->num_classes;
-  info->shared_aln = c->shared_aln;
-  info->schedule = c->schedule;
-  info->n_tokens = c->n_tokens;
-  info->image_size = 16 * c->schedule.pn[c->schedule.n_scales - 1];
-  info->n_params = c->n_params;
+  var_tf_config_info(&tf->cfg, info);
   return VAR_OK;
 }
 
@@ -382,7 +367,7 @@ var_status var_tf_embed_scale(var_tf_state *st, int si, int n_in, var_dptr in, i
   return s;
 }
 
-/* One AdaLN self-attention block (var-spec §4.3) on x[G*T, C], in place. */
+/* One AdaLN self-attention block (docs/algorithm.md §4.3) on x[G*T, C], in place. */
 static var_status block_forward(var_tf_state *st, int bi, int T, var_dptr x)
 {
   var_transformer *tf = st->tf;

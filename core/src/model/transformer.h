@@ -1,4 +1,4 @@
-/* transformer.h — the VAR transformer inside the library (var-spec §4): weights,
+/* transformer.h — the VAR transformer inside the library (docs/algorithm.md §4): weights,
  * and a KV-cached forward pass that runs one scale at a time.
  *
  * A forward "session" (var_tf_state) holds G sequences, each with its own class
@@ -6,7 +6,7 @@
  * a teacher-forced forward uses G = B.  Scales are fed coarse to fine; each
  * scale attends to the cached keys/values of the coarser ones plus its own
  * tokens, which is exactly the block-causal mask of the teacher-forced forward
- * (var-spec §4.4), so no L x L mask is ever built. */
+ * (docs/algorithm.md §4.4), so no L x L mask is ever built. */
 #ifndef VAR_TRANSFORMER_H
 #define VAR_TRANSFORMER_H
 

@@ -1,5 +1,5 @@
-/* vqvae.c — the multi-scale VQ-VAE: loading, the encoder and decoder (var-spec
- * §3.2–3.4) on backend ops, and the public encode/decode.
+/* vqvae.c — the multi-scale VQ-VAE: loading, the encoder and decoder
+ * (docs/algorithm.md §3.2–3.4) on backend ops, and the public encode/decode.
  *
  * Activations live in four backend buffers of the size of the largest map of
  * the pass (a res-block needs its input, two temporaries and its output); the
@@ -43,18 +43,8 @@ void var_vqvae_free(var_vqvae *vae)
 
 var_status var_vqvae_get_info(const var_vqvae *vae, var_vqvae_info *info)
 {
-  int i;
   if (!vae || !info) return var_fail(vae ? vae->ctx : NULL, VAR_ERR_INVALID_ARGUMENT, "var_vqvae_get_info: NULL");
-  memset(info, 0, sizeof *info);
-  info->vocab_size = vae->cfg.vocab_size;
-  info->z_channels = vae->cfg.z_channels;
-  info->ch = vae->cfg.ch;
-  info->n_levels = vae->cfg.n_levels;
-  for (i = 0; i < vae->cfg.n_levels && i < 8; i++) info->ch_mult[i] = vae->cfg.ch_mult[i];
-  info->num_res_blocks = vae->cfg.num_res_blocks;
-  info->n_phi = vae->cfg.n_phi;
-  info->downsample = vae->cfg.downsample;
-  info->n_params = vae->cfg.n_params;
+  var_vqvae_config_info(&vae->cfg, info);
   return VAR_OK;
 }
 

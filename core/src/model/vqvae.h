@@ -20,7 +20,7 @@ struct var_vqvae {
   var_dptr codebook_sq;     /* |E_v|^2 [V] on the backend */
 };
 
-/* ---- quant.c: the multi-scale residual quantiser (var-spec §3.5) ---------- */
+/* ---- quant.c: the multi-scale residual quantiser (docs/algorithm.md §3.5) ---------- */
 
 /* f_hat[B, Cv, h, h] += phi_{k(si)}(up(code[B, Cv, pn, pn])), where up is the
  * bicubic resize to h x h for si < S-1 and the identity for the last scale.

@@ -1,4 +1,4 @@
-/* vqvae_weights.c — VQ-VAE weights from a checkpoint (var-spec §3, §7.2).
+/* vqvae_weights.c — VQ-VAE weights from a checkpoint (docs/algorithm.md §3, §7.2).
  *
  * The configuration comes from the tensor shapes (config.c); here every tensor
  * the configuration implies is looked up with its exact expected shape, and any

@@ -161,6 +161,15 @@ class VarTransformerInfo(ctypes.Structure):
     ]
 
 
+class VarVqvaeAttention(ctypes.Structure):
+    _fields_ = [
+        ("encoder_last_level", ctypes.c_int),
+        ("encoder_mid", ctypes.c_int),
+        ("decoder_last_level", ctypes.c_int),
+        ("decoder_mid", ctypes.c_int),
+    ]
+
+
 class VarSampleParams(ctypes.Structure):
     _fields_ = [
         ("seed", ctypes.c_uint64),
@@ -221,6 +230,7 @@ STRUCTS = {
     "var_tensor_info": VarTensorInfo,
     "var_schedule": VarSchedule,
     "var_vqvae_info": VarVqvaeInfo,
+    "var_vqvae_attention": VarVqvaeAttention,
     "var_transformer_info": VarTransformerInfo,
     "var_sample_params": VarSampleParams,
     "var_image": VarImage,
@@ -256,10 +266,14 @@ PROTOTYPES = {
     "var_checkpoint_free": (None, [_p]),
     "var_checkpoint_n_tensors": (ctypes.c_int, [_p]),
     "var_checkpoint_tensor": (_st, [_p, ctypes.c_int, ctypes.POINTER(VarTensorInfo)]),
+    "var_checkpoint_find": (ctypes.c_int, [_p, ctypes.c_char_p]),
     "var_dtype_name": (ctypes.c_char_p, [c_enum]),
+    "var_checkpoint_get_format": (c_enum, [_p]),
     "var_schedule_for_image_size": (_st, [ctypes.c_int, ctypes.POINTER(VarSchedule)]),
     "var_schedule_parse": (_st, [ctypes.c_char_p, ctypes.POINTER(VarSchedule)]),
     "var_schedule_tokens": (ctypes.c_int, [ctypes.POINTER(VarSchedule)]),
+    "var_checkpoint_vqvae_info": (_st, [_p, ctypes.POINTER(VarVqvaeInfo), ctypes.POINTER(VarVqvaeAttention)]),
+    "var_checkpoint_transformer_info": (_st, [_p, ctypes.POINTER(VarSchedule), ctypes.POINTER(VarTransformerInfo)]),
     "var_vqvae_load": (_st, [_p, ctypes.c_char_p, _pp]),
     "var_vqvae_free": (None, [_p]),
     "var_vqvae_get_info": (_st, [_p, ctypes.POINTER(VarVqvaeInfo)]),
@@ -282,6 +296,12 @@ PROTOTYPES = {
     "var_model_get_info": (_st, [_p, ctypes.POINTER(VarModelInfo)]),
     "var_model_class_name": (ctypes.c_char_p, [_p, ctypes.c_int]),
     "var_model_class_find": (ctypes.c_int, [_p, ctypes.c_char_p]),
+    "var_model_dir_class_names": (_st, [_p, ctypes.c_char_p, ctypes.c_char_p, _pp]),
+    "var_class_names_free": (None, [_p]),
+    "var_class_names_count": (ctypes.c_int, [_p]),
+    "var_class_names_own": (ctypes.c_int, [_p]),
+    "var_class_names_get": (ctypes.c_char_p, [_p, ctypes.c_int]),
+    "var_class_names_find": (ctypes.c_int, [_p, ctypes.c_char_p]),
     "var_edit_params_default": (None, [ctypes.POINTER(VarEditParams)]),
     "var_result_count": (ctypes.c_int, [_p]),
     "var_result_image": (ctypes.POINTER(VarImage), [_p, ctypes.c_int]),
