@@ -8,7 +8,13 @@
 # Uses a private deb-src list and apt state: the system's apt setup is untouched.
 set -eu
 cd "$(dirname "$0")/.."
-[ -f subprojects/cunit/meson.build ] && [ -f subprojects/libpng/meson.build ] && exit 0
+overlay() {   # our meson.build files, also over an earlier fetch
+  for name in cunit libpng; do cp -r subprojects/packagefiles/"$name"/. "subprojects/$name/"; done
+}
+if [ -f subprojects/cunit/CUnit/Headers/CUnit.h ] && [ -f subprojects/libpng/png.c ]; then
+  overlay
+  exit 0
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/parts" "$tmp/lists/partial" "$tmp/src"
@@ -31,5 +37,5 @@ for pair in cunit:cunit-2 libpng:libpng1.6-; do
   name=${pair%%:*}
   rm -rf "subprojects/$name"
   mv "$tmp"/src/"${pair#*:}"*/ "subprojects/$name"
-  cp -r subprojects/packagefiles/"$name"/. "subprojects/$name/"
 done
+overlay

@@ -16,30 +16,24 @@ Each check is counted; the closing row has CUnit's layout for summarize-tests.py
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from winrun import Checks, run_files  # noqa: E402
+
 SYSTEM_DLLS = {"kernel32.dll", "msvcrt.dll", "user32.dll", "advapi32.dll", "ntdll.dll", "ucrtbase.dll"}
-
-
-def run_files(cmd):
-    """Output through files, not pipes (Wine's server would hold pipes open)."""
-    with tempfile.TemporaryFile() as o:
-        rc = subprocess.run(cmd, stdout=o, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=300).returncode
-        o.seek(0)
-        return rc, o.read().decode(errors="replace").replace("\r\n", "\n")
 
 
 def main():
     zpath, built_dll, symbols_exe, objdump, layout_exe, native_layout_exe, version = sys.argv[1:8]
     wrapper = os.environ.get("MESON_EXE_WRAPPER", "").split()
-    passed, failed = [], []
+    check = Checks()
 
-    def check(name, ok, detail=""):
-        (passed if ok else failed).append(name)
-        print(f"  {'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail and not ok else ''}")
+    def run_text(cmd):
+        rc, out, err = run_files(cmd)
+        return rc, (out + err).decode(errors="replace").replace("\r\n", "\n")
 
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(zpath) as z:
@@ -54,7 +48,7 @@ def main():
             check("libvar.dll present", False)
         else:
             check("libvar.dll is the build's", open(dll, "rb").read() == open(built_dll, "rb").read())
-            rc, out = run_files([objdump, "-p", dll])
+            rc, out = run_text([objdump, "-p", dll])
             imports = {line.split(":", 1)[1].strip().lower() for line in out.splitlines() if "DLL Name:" in line}
             check("libvar.dll imports only system DLLs", rc == 0 and imports and imports <= SYSTEM_DLLS,
                   f"imports {sorted(imports)}")
@@ -66,21 +60,18 @@ def main():
             check("the binding looks for libvar.dll beside itself",
                   os.path.join(tmp, "libvar_krita", "libvar.dll") in cands, f"candidates {cands[:8]}")
             names = sorted(binding.PROTOTYPES)
-            rc, out = run_files(wrapper + [symbols_exe, dll] + names)
+            rc, out = run_text(wrapper + [symbols_exe, dll] + names)
             check(f"all {len(names)} declared functions exported, the DLL loads by path", rc == 0, out[-2000:])
             check(f"var_version() is {version}", f"var_version {version}\n" in out, out[-500:])
-        rc, out = run_files(wrapper + [layout_exe])
+        rc, out = run_text(wrapper + [layout_exe])
         try:
             win = json.loads(out.strip().splitlines()[-1])
-            lin = json.loads(run_files([native_layout_exe])[1])
+            lin = json.loads(run_text([native_layout_exe])[1])
             check("var.h structure layouts: Windows build == Linux build", win == lin,
                   f"differ in {[k for k in lin if win.get(k) != lin[k]]}")
         except (ValueError, IndexError, OSError) as e:
             check("var.h structure layouts: Windows build == Linux build", False, f"{e}: {out[-500:]}")
-    n = len(passed) + len(failed)
-    print("Run Summary:    Type  Total    Ran Passed Failed Inactive")
-    print(f"              tests {n:6d} {n:6d} {len(passed):6d} {len(failed):6d}        0")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -12,69 +12,26 @@ pixel by one level here and there):
 Each comparison is one check; the closing 'Run Summary' row has CUnit's layout
 so that scripts/summarize-tests.py counts the checks one by one.  It also prints
 the wall time of every command on both builds and their ratio.
-Standard library only (the PNG decoder below is for 8-bit non-interlaced files,
-what var writes; anything else is reported as a failure, not skipped)."""
+Standard library only (PNGs decoded by tests/gimp/pngcheck.py: 8-bit,
+non-interlaced, what var writes; anything else is a failure, not skipped)."""
 import os
 import shutil
-import struct
-import subprocess
 import sys
-import tempfile
 import time
-import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "gimp")]
+from pngcheck import read_png  # noqa: E402
+from winrun import Checks, run_files  # noqa: E402
 
 
 def png_pixels(path):
-    """(width, height, channels, bytes) of an 8-bit non-interlaced PNG."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError(f"{path}: not a PNG")
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if zlib.crc32(kind + body) != struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]:
-            raise ValueError(f"{path}: bad CRC in {kind!r}")
-        if kind == b"IHDR":
-            hdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    w, h, depth, ctype, _, _, interlace = hdr
-    chans = {0: 1, 2: 3, 4: 2, 6: 4}.get(ctype)
-    if depth != 8 or chans is None or interlace:
-        raise ValueError(f"{path}: depth {depth}, colour type {ctype}, interlace {interlace} not decoded here")
-    raw, stride, out, prev = zlib.decompress(idat), w * chans, bytearray(), bytearray(w * chans)
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - chans] if i >= chans else 0
-            b, c = prev[i], prev[i - chans] if i >= chans else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-            elif f != 0:
-                raise ValueError(f"{path}: filter {f}")
-        out += line
-        prev = line
-    return w, h, chans, bytes(out)
-
-
-def run_files(cmd, cwd):
-    """Runs cmd with its output in files, not pipes: Wine's server and services
-    outlive the program and would hold pipes open (and the caller waiting)."""
-    with tempfile.TemporaryFile() as o, tempfile.TemporaryFile() as e:
-        rc = subprocess.run(cmd, cwd=cwd, stdout=o, stderr=e, stdin=subprocess.DEVNULL, timeout=300).returncode
-        o.seek(0)
-        e.seek(0)
-        return rc, o.read(), e.read()
+    """(width, height, channels, bytes) of an 8-bit non-interlaced PNG (the
+    GIMP tests' reader, tests/gimp/pngcheck.py)."""
+    try:
+        return read_png(path)
+    except AssertionError as e:
+        raise ValueError(f"{path}: not decoded here ({e})")
 
 
 def main():
@@ -84,12 +41,8 @@ def main():
     dirs = {k: os.path.join(out, k) for k in ("linux", "win", "hostile")}
     for d in dirs.values():
         os.makedirs(d)
-    passed, failed = [], []
+    check = Checks()
     times = {"linux": 0.0, "win": 0.0}
-
-    def check(name, ok, detail=""):
-        (passed if ok else failed).append(name)
-        print(f"  {'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail and not ok else ''}")
 
     def run(side, args):
         cmd = ([linux_var] if side == "linux" else wrapper + [os.path.abspath(win_var)]) + args
@@ -163,10 +116,7 @@ def main():
     ratio = times["win"] / times["linux"] if times["linux"] > 0 else float("nan")
     print(f"wall time of the commands: Linux {times['linux']:.2f} s, var.exe under Wine {times['win']:.2f} s "
           f"(ratio {ratio:.2f}, Wine start-up included)")
-    n = len(passed) + len(failed)
-    print("Run Summary:    Type  Total    Ran Passed Failed Inactive")
-    print(f"              tests {n:6d} {n:6d} {len(passed):6d} {len(failed):6d}        0")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
