@@ -76,7 +76,7 @@ var_status var_report_progress(var_ctx *ctx, const var_progress *p);
 /* Environment helpers. */
 int var_env_int(const char *name, int fallback);
 
-/* Class-name lookup shared by ImageNet's list and a model's own (classes.c):
+/* Class-name lookup shared by ImageNet's list and a model's own (class_find.c):
  * text(user, i) is class i's ", "-separated synonyms (NULL: unnamed).  The
  * query is trimmed and matched case-insensitively ('_' = ' '): a unique first
  * name, else a unique synonym, else a unique prefix; -1 otherwise. */
