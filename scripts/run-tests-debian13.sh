@@ -7,7 +7,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 export OPENBLAS_NUM_THREADS=2
-D13_SUITES="${D13_SUITES:-gimp krita}"
+rm -f build-d13/meson-logs/testlog.json  # a run that stops early must not count an old log
+# GIMP 3's suite joins once its tests are in (issue 16)
+D13_SUITES="${D13_SUITES:-krita}"
 FEATURES="-Dopencl=disabled -Dgimp=auto -Dkrita=enabled -Dblas=enabled -Dpng=enabled"
 if [ ! -f build-d13/build.ninja ]; then
   # shellcheck disable=SC2086

@@ -18,6 +18,7 @@ fi
 ninja -C build || exit 1
 meson test -C build -v --num-processes 2
 rc=$?
+sh scripts/debian13-root.sh run sh scripts/run-tests-debian13.sh || rc=1
 # The checkpoint reader's suites once more under ASan + UBSan (+ LeakSanitizer):
 # hostile files must fail cleanly with no overread, undefined behaviour or
 # leak.  About 2 minutes on 2 cores (most of it compiling build-asan).
@@ -56,5 +57,6 @@ else
   rc=1
 fi
 # shellcheck disable=SC2086
-python3 scripts/summarize-tests.py build/meson-logs/testlog.json build-asan/meson-logs/testlog.json $win_logs || rc=1
+python3 scripts/summarize-tests.py build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
+  build-d13/meson-logs/testlog.json $win_logs || rc=1
 exit $rc

@@ -164,6 +164,137 @@ def test_generate(app, edits, engine, tiny):
     close(doc)
 
 
+# Krita's pixelData layouts: (channel count, struct code, channel order of RGBA/GA), per depth.
+LAYOUT = {"U8": "B", "U16": "H", "F16": "e", "F32": "f"}
+SCALE = {"U8": 255.0, "U16": 65535.0, "F16": 1.0, "F32": 1.0}
+ORDER = {("RGBA", "U8"): "BGRA", ("RGBA", "U16"): "BGRA", ("RGBA", "F16"): "RGBA", ("RGBA", "F32"): "RGBA",
+         ("GRAYA", "U8"): "GA", ("GRAYA", "U16"): "GA", ("GRAYA", "F16"): "GA", ("GRAYA", "F32"): "GA"}
+# (model, depth, profile): Krita's default profile of each ("": g10, linear, for the deep ones), and a
+# 16-bit document with the sRGB curve
+SPACES = ([("RGBA", d, "") for d in ("U8", "U16", "F16", "F32")] + [("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc")]
+          + [("GRAYA", d, "") for d in ("U8", "U16", "F16", "F32")])
+
+
+def deep_pixels(model, depth, w, h):
+    """A ramp with values no 8-bit image holds (odd 16-bit codes, float values
+    below 0 and above 1), opaque, in Krita's layout for this space."""
+    import struct
+
+    order = ORDER[(model, depth)]
+    values = []
+    for y in range(h):
+        for x in range(w):
+            for ch in order:
+                if ch == "A":
+                    values.append(int(SCALE[depth]) if depth in ("U8", "U16") else 1.0)
+                    continue
+                k = "RGB".index(ch)
+                t = ((x * 37 + y * 101 + k * 53) % 1000) / 1000.0
+                if depth in ("F16", "F32"):
+                    values.append(t * 1.3 - 0.05)             # -0.05 .. 1.25: scene-referred, out of range too
+                elif depth == "U16":
+                    values.append((x * 1031 + y * 4099 + k * 777) % 65536)
+                else:
+                    values.append(int(t * 255))
+    return struct.pack(f"<{len(values)}{LAYOUT[depth]}", *values)
+
+
+def to_srgb8(value, linear):
+    """The reference mapping to the model's 8 bits: clip to 0..1, then the sRGB
+    curve for a linear (g10) profile, nothing for an sRGB-curve profile."""
+    v = min(max(value, 0.0), 1.0)
+    if linear:
+        v = 12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
+    return int(v * 255 + 0.5)
+
+
+def reference_rgba(model, depth, profile, data, w, h):
+    import struct
+
+    order = ORDER[(model, depth)]
+    values = struct.unpack(f"<{len(data) // struct.calcsize(LAYOUT[depth])}{LAYOUT[depth]}", data)
+    linear = "g10" in profile
+    out = bytearray()
+    n = len(order)
+    for i in range(w * h):
+        px = dict(zip(order, values[n * i:n * i + n]))
+        grey = px.get("G") if model == "GRAYA" else None
+        rgb = [grey] * 3 if grey is not None else [px["R"], px["G"], px["B"]]
+        out += bytes(to_srgb8(c / SCALE[depth], linear) for c in rgb)
+        out.append(to_srgb8(px["A"] / SCALE[depth], False))
+    return bytes(out)
+
+
+def test_depths(app, edits, document, Selection, engine, tiny):
+    """Every depth of RGB and greyscale: the model's 8-bit view follows the
+    reference mapping, pixels outside the selection stay bit for bit at their
+    depth, pixels inside change, and an RGB document's in-paint is the in-paint
+    of its own 8-bit view (the model sees exactly that)."""
+    x0, y0, sw, sh = 12, 16, 28, 24
+    inside = lambda i: x0 <= i % W < x0 + sw and y0 <= i // W < y0 + sh  # noqa: E731
+    settings = edits.Settings(model_dir=tiny, seed=9, class_label=2)
+    for model, depth, want_profile in SPACES:
+        name = f"{model}/{depth}" + ("/sRGB curve" if want_profile else "")
+        doc = app.createDocument(W, H, f"depth {name}", model, depth, want_profile, 72.0)
+        if not check(f"{name}: document made", doc is not None and doc.colorDepth() == depth, name):
+            continue
+        profile = doc.colorProfile()
+        data = deep_pixels(model, depth, W, H)
+        doc.rootNode().childNodes()[0].setPixelData(data, 0, 0, W, H)
+        before = projection(doc)
+        bpp = len(before) // (W * H)
+        check(f"{name}: layout {ORDER[(model, depth)]} of {bpp} bytes per pixel", before == data,
+              f"{len(before)} bytes, profile {profile}")
+        seen = document.snapshot_rgba(doc)
+        ref = reference_rgba(model, depth, profile, data, W, H)
+        diffs = [abs(a - b) for a, b in zip(seen, ref)]
+        curve = "sRGB curve" if "g10" in profile else "scale"
+        check(f"{name} ({profile}): the model's 8-bit sRGB view = clip + {curve}"
+              f" (max difference {max(diffs)}, {sum(1 for d in diffs if d)} of {len(diffs)} values off by 1)",
+              len(seen) == len(ref) and max(diffs) <= 1, f"max difference {max(diffs)}")
+        sel = Selection()
+        sel.select(x0, y0, sw, sh, 255)
+        doc.setSelection(sel)
+        layers = edits.run_now("inpaint", doc, settings, engine)
+        after = projection(doc)
+        at = lambda data, i: data[bpp * i:bpp * i + bpp]  # noqa: E731  (pixel i at this depth)
+        moved = [i for i in range(W * H) if not inside(i) and at(after, i) != at(before, i)]
+        check(f"{name}: pixels outside the selection bit-identical at {depth}", not moved, moved[:5])
+        check(f"{name}: the selection was repainted",
+              any(at(after, i) != at(before, i) for i in range(W * H) if inside(i)))
+        check(f"{name}: the result layer is in the document's colour space",
+              len(layers) == 1 and (layers[0].colorModel(), layers[0].colorDepth()) == (model, depth),
+              [(n.colorModel(), n.colorDepth()) for n in layers])
+        if model == "RGBA":
+            # the same in-paint on an 8-bit document holding the model's view
+            twin, _ = make_document(app, W, H, "twin", edits.pixels.swap_red_blue(seen))
+            twin.setSelection(sel)
+            edits.run_now("inpaint", twin, settings, engine)
+            want = edits.pixels.swap_red_blue(projection(twin))
+            got = document.snapshot_rgba(doc)
+            off = [i for i in range(W * H) if inside(i) and
+                   max(abs(a - b) for a, b in zip(got[4 * i:4 * i + 4], want[4 * i:4 * i + 4])) > 0]
+            check(f"{name}: inside = the in-paint of its 8-bit view", not off,
+                  f"{len(off)} pixels differ, e.g. {[(got[4 * i:4 * i + 4], want[4 * i:4 * i + 4]) for i in off[:3]]}")
+            close(twin)
+        if (model, depth) in (("RGBA", "F32"), ("GRAYA", "U16")):
+            # out-paint by margins: the canvas grows, the old pixels stay bit for bit at their new place
+            doc.setSelection(Selection())
+            grown = projection(doc)
+            edits.run_now("outpaint", doc, settings.replace(margins=(8, 0, 0, 4)), engine)
+            nw, nh = W + 8, H + 4
+            after = projection(doc)
+            moved = [i for i in range(W * H) if at(after, (i // W) * nw + 8 + i % W) != at(grown, i)]
+            new_area = [(x, y) for y in range(nh) for x in range(nw) if x < 8 or y >= H]
+            alpha_bytes = bpp // len(ORDER[(model, depth)])  # alpha is the last channel
+            alpha = [at(after, y * nw + x)[-alpha_bytes:] for x, y in new_area]
+            check(f"{name}: out-paint keeps the old pixels bit-identical", (doc.width(), doc.height()) == (nw, nh)
+                  and not moved, (doc.width(), doc.height(), moved[:5]))
+            check(f"{name}: out-paint fills the new area (opaque)", len(set(alpha)) == 1 and any(alpha[0]),
+                  set(alpha))
+        close(doc)
+
+
 def test_errors(app, edits, libvar, UserError, engine, tiny):
     def message_of(fn):
         try:
@@ -197,21 +328,21 @@ def test_errors(app, edits, libvar, UserError, engine, tiny):
     check("error: corrupt model -> library message", kind == "VarError" and msg, msg)
     close(doc)
 
-    gray = app.createDocument(W, H, "gray", "GRAYA", "U8", "", 72.0)
-    kind, msg = message_of(lambda: edits.run_now("inpaint", gray, edits.Settings(model_dir=tiny), engine))
-    check("error: not an RGBA-8 document", kind == "UserError" and "8-bit RGBA" in msg, msg)
-    close(gray)
-    deep = app.createDocument(W, H, "deep", "RGBA", "U16", "", 72.0)
-    kind, msg = message_of(lambda: edits.run_now("inpaint", deep, edits.Settings(model_dir=tiny), engine))
-    check("error: 16-bit document refused", kind == "UserError" and "8-bit RGBA" in msg, msg)
-    close(deep)
+    for model, depth in (("CMYKA", "U8"), ("LABA", "U16")):
+        other = app.createDocument(W, H, "other", model, depth, "", 72.0)
+        kind, msg = message_of(lambda: edits.run_now("inpaint", other, edits.Settings(model_dir=tiny), engine))
+        check(f"error: {model}/{depth} refused, saying what to convert to",
+              kind == "UserError" and model in msg and "RGB/Alpha" in msg and "Convert" in msg, msg)
+        close(other)
     kind, msg = message_of(lambda: edits.run_now("inpaint", None, edits.Settings(model_dir=tiny), engine))
     check("error: no document", kind == "UserError" and "image" in msg, msg)
 
 
 def wait_for(panel, seconds=120):
     """Runs the event loop until the panel's job ends; returns (signal, args)."""
-    from PyQt5.QtCore import QEventLoop, QTimer
+    from libvar_krita.qt import QtCore, exec_
+
+    QEventLoop, QTimer = QtCore.QEventLoop, QtCore.QTimer
 
     outcome = []
     loop = QEventLoop()
@@ -221,22 +352,22 @@ def wait_for(panel, seconds=120):
     panel.job_failed.connect(fail)
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     if panel.busy:
-        loop.exec_()
+        exec_(loop)
     panel.job_done.disconnect(done)
     panel.job_failed.disconnect(fail)
     # let the thread's finished signal reach the panel
     deadline = time.monotonic() + 10
     while panel.busy and time.monotonic() < deadline:
-        loop.processEvents(QEventLoop.AllEvents, 50)
+        loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     return outcome[0] if outcome else ("timeout", ())
 
 
 def test_panel(app, edits, tiny):
     """The docker's widget: settings from the library, threaded jobs, progress, Cancel."""
     from krita import Selection
-    from PyQt5.QtCore import Qt
 
     from libvar_krita.panel import VarPanel
+    from libvar_krita.qt import Qt
 
     bgra = gradient_bgra(W, H)
     doc, _ = make_document(app, W, H, "panel", bgra)
@@ -298,7 +429,7 @@ def test_panel(app, edits, tiny):
         if "loading" not in text and panel.cancel_button.isEnabled():
             panel.cancel_button.click()
 
-    panel.thread.progress.connect(on_progress, Qt.BlockingQueuedConnection)
+    panel.thread.progress.connect(on_progress, Qt.ConnectionType.BlockingQueuedConnection)
     what, args = wait_for(panel)
     check("panel: cancel", what == "failed" and args[1] == "cancelled", (what, args, panel.status.text()))
     check("panel: cancelled job added no layer", len(layer_names(doc)) == n_layers)
@@ -326,7 +457,7 @@ def __main__(args):
     try:
         from krita import Krita, Selection
 
-        from libvar_krita import edits, libvar
+        from libvar_krita import document, edits, libvar
         from libvar_krita.engine import Engine
         from libvar_krita.errors import UserError
 
@@ -339,11 +470,15 @@ def __main__(args):
               os.path.dirname(os.path.dirname(libvar_krita.__file__)) == os.environ["KRITA_TEST_PYKRITA"],
               libvar_krita.__file__)
         check("library loaded", libvar.version(), libvar.library_path())
+        from libvar_krita import qt
+
+        check(f"Krita {app.version()}, Qt {qt.QT_VERSION}, PyQt {qt.PYQT_VERSION}", qt.QT_MAJOR in (5, 6))
         engine = Engine()
         for name, fn in (("inpaint", lambda: test_inpaint(app, edits, Selection, engine, tiny)),
                          ("outpaint margins", lambda: test_outpaint_margins(app, edits, engine, tiny)),
                          ("outpaint transparent", lambda: test_outpaint_transparent(app, edits, engine, tiny)),
                          ("generate", lambda: test_generate(app, edits, engine, tiny)),
+                         ("depths", lambda: test_depths(app, edits, document, Selection, engine, tiny)),
                          ("errors", lambda: test_errors(app, edits, libvar, UserError, engine, tiny)),
                          ("panel", lambda: test_panel(app, edits, tiny))):
             t0 = time.monotonic()

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from libvar_krita import pixels
-from libvar_krita.engine import transformer_names
+from libvar_krita.engine import MODEL_FILES, transformer_names
 
 
 def slow_changed(a, b):
@@ -106,6 +106,72 @@ class ModelFolderTest(unittest.TestCase):
                 open(os.path.join(d, name), "w").close()
             self.assertEqual(transformer_names(d), ["var_d2", "var_d16", "var_d20"])
         self.assertEqual(transformer_names("/nonexistent"), [])
+
+
+class FirstUseTest(unittest.TestCase):
+    def test_same_words_as_the_cli(self):
+        """The docker's first-use hint says what `var --help` says about the model files."""
+        import subprocess
+
+        out = subprocess.run([os.environ["LIBVAR_CLI"], "--help"], capture_output=True, text=True, check=True).stdout
+        self.assertIn(MODEL_FILES, " ".join(out.split()))
+
+
+class QtChoiceTest(unittest.TestCase):
+    """libvar_krita.qt takes the PyQt already loaded (Krita's), else PyQt5, and loads no other."""
+
+    def choice(self, preload, krita_version=None):
+        """QT_MAJOR and the PyQt modules loaded in a fresh interpreter; krita_version:
+        a `krita` module that loads no PyQt and reports this Krita version."""
+        import subprocess
+        import sys
+
+        code = (f"{preload}\nimport sys\nfrom libvar_krita import qt\n"
+                "print(qt.QT_MAJOR, sorted(m for m in ('PyQt5', 'PyQt6') if m in sys.modules))")
+        env = dict(os.environ)
+        paths = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "krita")]
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        if krita_version:
+            with open(os.path.join(tmp.name, "krita.py"), "w") as fp:
+                fp.write("class Krita:\n    @staticmethod\n    def instance():\n        return Krita()\n"
+                         f"    def version(self):\n        return {krita_version!r}\n")
+            paths.insert(0, tmp.name)
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout.strip()
+
+    def test_nothing_loaded_takes_pyqt5(self):
+        self.assertEqual(self.choice(""), "5 ['PyQt5']")
+
+    def test_krita6_pyqt6_loaded(self):
+        self.assertEqual(self.choice("import PyQt6.QtCore"), "6 ['PyQt6']")
+
+    def test_krita5_pyqt5_loaded(self):
+        self.assertEqual(self.choice("import PyQt5.QtCore"), "5 ['PyQt5']")
+
+    def test_krita_version_decides_when_no_pyqt_is_loaded(self):
+        self.assertEqual(self.choice("", "6.0.1"), "6 ['PyQt6']")
+        self.assertEqual(self.choice("", "5.2.9"), "5 ['PyQt5']")
+
+    def test_only_qt_py_imports_pyqt(self):
+        """Every other module takes Qt from libvar_krita.qt; the ctypes binding takes no Qt at all."""
+        import re
+
+        folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "krita",
+                              "libvar_krita")
+        pyqt = re.compile(r"^\s*(from|import)\s+(PyQt\d|sip\b)", re.M)
+        anyqt = re.compile(r"^\s*(from|import)\s+(\S*qt\b|PyQt)", re.M | re.I)
+        sources = sorted(f for f in os.listdir(folder) if f.endswith(".py"))
+        self.assertIn("libvar.py", sources)
+        for name in sources:
+            with open(os.path.join(folder, name)) as fp:
+                text = fp.read()
+            if name != "qt.py":
+                self.assertIsNone(pyqt.search(text), name)
+            if name in ("libvar.py", "errors.py", "pixels.py"):
+                self.assertIsNone(anyqt.search(text), name)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ except ImportError:  # not running inside Krita
 
 if Krita is not None:
     from .docker import DOCKER_ID, VarDocker
+    from .qt import scoped
 
     Krita.instance().addDockWidgetFactory(
-        DockWidgetFactory(DOCKER_ID, DockWidgetFactoryBase.DockRight, VarDocker))
+        DockWidgetFactory(DOCKER_ID, scoped(DockWidgetFactoryBase, "DockPosition", "DockRight"), VarDocker))

@@ -35,11 +35,36 @@ def transformer_names(folder: str) -> list[str]:
     return sorted(stems, key=depth)
 
 
+# The CLI's words (tools/var/main.c, `var --help`), so both say the same; a test compares them.
+MODEL_FILES = ("put vae_ch160v4096z32.pth and var_d16.pth (or d20, d24, d30, d36) from "
+               "https://huggingface.co/FoundationVision/var")
+
+
+def first_use_hint() -> str:
+    """What to do before the first run: which files to put where."""
+    try:
+        where = libvar.default_model_dir()
+    except (libvar.LibraryNotFound, OSError):
+        where = ""
+    default = f" (libvar's default is {where})" if where else ""
+    return (f"No model folder is chosen yet: {MODEL_FILES} into a folder{default} "
+            "and choose it under Models.")
+
+
+def usable_default_folder() -> str:
+    """libvar's default model folder when it holds a transformer (else "")."""
+    try:
+        folder = libvar.default_model_dir()
+    except (libvar.LibraryNotFound, OSError):
+        return ""
+    return folder if folder and transformer_names(folder) else ""
+
+
 def check_model_folder(folder: str) -> None:
     if not folder:
-        raise UserError("Choose the model folder first (the folder with vae_*.pth and var_d*.pth).")
+        raise UserError(first_use_hint())
     if not os.path.isdir(folder):
-        raise UserError(f"The model folder {folder} does not exist.")
+        raise UserError(f"The model folder {folder} does not exist: {MODEL_FILES} into it, or choose another.")
 
 
 class Engine:

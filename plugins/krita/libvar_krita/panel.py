@@ -13,14 +13,10 @@ import time
 import traceback
 from typing import Callable, Optional
 
-from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QApplication, QCheckBox, QComboBox, QCompleter, QDoubleSpinBox, QFileDialog, QFormLayout,
-                             QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
-                             QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
-
 from . import edits, libvar
-from .engine import Engine, transformer_names
+from .engine import Engine, first_use_hint, transformer_names, usable_default_folder
 from .errors import UserError
+from .qt import Qt, QtWidgets, pyqtSignal
 from .settings import Persisted
 from .worker import JobThread
 
@@ -38,7 +34,7 @@ def _library_defaults() -> edits.Settings:
                           seamless=bool(p.seamless))
 
 
-class VarPanel(QWidget):
+class VarPanel(QtWidgets.QWidget):
     """Model, sampling settings, the three actions, progress and Cancel."""
 
     job_done = pyqtSignal(str, list)    # kind, new layers (for scripts and tests)
@@ -51,7 +47,7 @@ class VarPanel(QWidget):
 
             document_provider = lambda: Krita.instance().activeDocument()  # noqa: E731
         self.document_provider = document_provider
-        self.dialogs = True        # errors also as QMessageBox (off in tests)
+        self.dialogs = True        # errors also as a QMessageBox (off in tests)
         self.engine = Engine()
         self.thread: Optional[JobThread] = None
         self.job = None
@@ -62,79 +58,80 @@ class VarPanel(QWidget):
         self._build()
         self._load_settings()
         # Quitting Krita while a job runs must not destroy a running QThread
-        QApplication.instance().aboutToQuit.connect(self.shutdown)
+        QtWidgets.QApplication.instance().aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------------ layout
 
     def _build(self) -> None:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
-        self.model_dir = QLineEdit()
+        self.model_dir = QtWidgets.QLineEdit()
         self.model_dir.setPlaceholderText("folder with vae_*.pth and var_d*.pth")
         self.model_dir.editingFinished.connect(self._refresh_models)
-        browse = QToolButton()
+        browse = QtWidgets.QToolButton()
         browse.setText("…")
         browse.setToolTip("Choose the model folder")
         browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
+        row = QtWidgets.QHBoxLayout()
         row.addWidget(self.model_dir)
         row.addWidget(browse)
         form.addRow("Models", row)
 
-        self.model_name = QComboBox()
+        self.model_name = QtWidgets.QComboBox()
         form.addRow("Model", self.model_name)
 
-        self.backend = QComboBox()
+        self.backend = QtWidgets.QComboBox()
         self.backend.addItem(DEFAULT_BACKEND, "")
         form.addRow("Backend", self.backend)
 
-        self.class_box = QComboBox()
+        self.class_box = QtWidgets.QComboBox()
         self.class_box.setEditable(True)
-        self.class_box.setInsertPolicy(QComboBox.NoInsert)
-        self.class_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.class_box.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+        self.class_box.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.class_box.setMinimumContentsLength(12)
         form.addRow("Class", self.class_box)
 
-        self.cfg = QDoubleSpinBox()
+        self.cfg = QtWidgets.QDoubleSpinBox()
         self.cfg.setRange(0.0, 50.0)
         self.cfg.setSingleStep(0.5)
         self.cfg.setToolTip("Classifier-free guidance: how strongly the class steers the image")
         form.addRow("CFG", self.cfg)
 
-        self.top_k = QSpinBox()
+        self.top_k = QtWidgets.QSpinBox()
         self.top_k.setRange(0, 1_000_000)
         self.top_k.setSpecialValueText("off")
         form.addRow("Top-k", self.top_k)
 
-        self.top_p = QDoubleSpinBox()
+        self.top_p = QtWidgets.QDoubleSpinBox()
         self.top_p.setRange(0.0, 1.0)
         self.top_p.setDecimals(3)
         self.top_p.setSingleStep(0.05)
         self.top_p.setSpecialValueText("off")
         form.addRow("Top-p", self.top_p)
 
-        self.seed = QSpinBox()
+        self.seed = QtWidgets.QSpinBox()
         self.seed.setRange(0, 2**31 - 2)
-        dice = QToolButton()
+        dice = QtWidgets.QToolButton()
         dice.setText("Randomise")
         dice.clicked.connect(lambda: self.seed.setValue(edits.random_seed()))
-        self.random_each = QCheckBox("new each run")
-        row = QHBoxLayout()
+        self.random_each = QtWidgets.QCheckBox("new each run")
+        row = QtWidgets.QHBoxLayout()
         row.addWidget(self.seed, 1)
         row.addWidget(dice)
         row.addWidget(self.random_each)
         form.addRow("Seed", row)
 
-        self.variants = QSpinBox()
+        self.variants = QtWidgets.QSpinBox()
         self.variants.setRange(1, 16)
         self.variants.setToolTip("Number of results (seeds seed, seed+1, ...), one layer each")
         form.addRow("Variants", self.variants)
 
-        self.more_smooth = QCheckBox("smoother sampling (Gumbel)")
+        self.more_smooth = QtWidgets.QCheckBox("smoother sampling (Gumbel)")
         form.addRow("", self.more_smooth)
 
-        self.strength = QDoubleSpinBox()
+        self.strength = QtWidgets.QDoubleSpinBox()
         self.strength.setRange(0.0, 1.0)
         self.strength.setDecimals(2)
         self.strength.setSingleStep(0.05)
@@ -142,21 +139,21 @@ class VarPanel(QWidget):
                                  "1 = all (the original VAR); lower keeps the coarse layout of the (filled) area.")
         form.addRow("Strength", self.strength)
 
-        self.keep_masked = QCheckBox("keep what is under the selection (original VAR)")
+        self.keep_masked = QtWidgets.QCheckBox("keep what is under the selection (original VAR)")
         self.keep_masked.setToolTip("Off: the selected pixels are replaced by a smooth fill from their surroundings "
                                     "before the image is encoded, so the old content does not leak into the "
                                     "in-paint.  On: they are encoded as they are.")
         form.addRow("", self.keep_masked)
-        self.seamless = QCheckBox("match colours at the edge (seamless blend)")
+        self.seamless = QtWidgets.QCheckBox("match colours at the edge (seamless blend)")
         self.seamless.setToolTip("On: the new pixels are shifted by a smooth colour correction so that they meet "
                                  "their surroundings without a visible edge.  Off: pasted as the model decoded "
                                  "them (the original VAR).")
         form.addRow("", self.seamless)
 
         self.margins = []
-        row = QHBoxLayout()
+        row = QtWidgets.QHBoxLayout()
         for side in ("left", "top", "right", "bottom"):
-            box = QSpinBox()
+            box = QtWidgets.QSpinBox()
             box.setRange(0, 8192)
             box.setPrefix(side[0].upper() + " ")
             box.setToolTip(f"Out-paint: pixels to add on the {side}; all 0 = fill the transparent areas")
@@ -164,35 +161,35 @@ class VarPanel(QWidget):
             row.addWidget(box)
         form.addRow("Margins", row)
 
-        self.inpaint_button = QPushButton("In-paint")
+        self.inpaint_button = QtWidgets.QPushButton("In-paint")
         self.inpaint_button.setToolTip("Regenerate the selected area")
-        self.outpaint_button = QPushButton("Out-paint")
+        self.outpaint_button = QtWidgets.QPushButton("Out-paint")
         self.outpaint_button.setToolTip("Extend by the margins, or fill transparent areas")
-        self.generate_button = QPushButton("Generate")
+        self.generate_button = QtWidgets.QPushButton("Generate")
         self.generate_button.setToolTip("A new image of the class, at the model's size")
         self.inpaint_button.clicked.connect(lambda: self.start("inpaint"))
         self.outpaint_button.clicked.connect(lambda: self.start("outpaint"))
         self.generate_button.clicked.connect(lambda: self.start("generate"))
-        actions = QHBoxLayout()
+        actions = QtWidgets.QHBoxLayout()
         for b in (self.inpaint_button, self.outpaint_button, self.generate_button):
             actions.addWidget(b)
 
-        self.progress = QProgressBar()
+        self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        prow = QHBoxLayout()
+        prow = QtWidgets.QHBoxLayout()
         prow.addWidget(self.progress, 1)
         prow.addWidget(self.cancel_button)
 
-        self.status = QLabel()
+        self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.status.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Minimum)
 
-        layout = QVBoxLayout(self)
+        layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(actions)
         layout.addLayout(prow)
@@ -235,10 +232,10 @@ class VarPanel(QWidget):
     def _fill_from_library(self) -> edits.Settings:
         """Backends and default values come from libvar itself (class names: set_settings fills them
         for the model folder)."""
-        completer = QCompleter(self.class_box.model(), self.class_box)
-        completer.setCaseSensitivity(Qt.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchContains)
-        completer.setCompletionMode(QCompleter.PopupCompletion)
+        completer = QtWidgets.QCompleter(self.class_box.model(), self.class_box)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.PopupCompletion)
         self.class_box.setCompleter(completer)
         for ident, label in libvar.backends_available():
             self.backend.addItem(label, ident)
@@ -254,8 +251,13 @@ class VarPanel(QWidget):
             self.show_message(f"libvar could not be loaded: {exc}", error=True, dialog=False)
             return
         settings, random_each = self.persisted.load(base)
+        if not settings.model_dir:
+            settings = settings.replace(model_dir=usable_default_folder())
         self.set_settings(settings, random_each)
-        self.show_message(f"libvar {libvar.version()} ({os.path.basename(libvar.library_path())})")
+        if settings.model_dir:
+            self.show_message(f"libvar {libvar.version()} ({os.path.basename(libvar.library_path())})")
+        else:  # first use: say what to download before the first click fails
+            self.show_message(first_use_hint())
 
     # --------------------------------------------------------- settings <-> UI
 
@@ -310,7 +312,7 @@ class VarPanel(QWidget):
         return found
 
     @staticmethod
-    def _select_data(combo: QComboBox, data) -> None:
+    def _select_data(combo: QtWidgets.QComboBox, data) -> None:
         index = combo.findData(data)
         if index >= 0:
             combo.setCurrentIndex(index)
@@ -325,8 +327,8 @@ class VarPanel(QWidget):
         self._refresh_classes()
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "VAR model folder",
-                                                  self.model_dir.text() or libvar.default_model_dir())
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "VAR model folder",
+                                                            self.model_dir.text() or libvar.default_model_dir())
         if folder:
             self.model_dir.setText(folder)
             self._refresh_models()
@@ -426,7 +428,7 @@ class VarPanel(QWidget):
         self.status.setStyleSheet("color: #d04040;" if error else "")
         self.status.setText(text)
         if error and dialog and self.dialogs:
-            QMessageBox.warning(self, "libvar", text)
+            QtWidgets.QMessageBox.warning(self, "libvar", text)
 
     # --------------------------------------------------------------- teardown
 

@@ -1,6 +1,7 @@
 """Pixel-buffer helpers between Krita and libvar, in plain Python.
 
-Krita hands out 8-bit RGBA documents as B,G,R,A bytes; libvar wants R,G,B,A.
+Krita hands out 8-bit RGBA pixels as B,G,R,A bytes; libvar wants R,G,B,A.  (Other
+depths and colour models are converted to 8-bit sRGB by Krita first, document.py.)
 Documents can be large (4096 x 4096 is 64 MB), so nothing here loops over
 pixels in Python: channel swaps use extended slices, and per-pixel logic is
 done with bytes.translate and bitwise operations on Python integers, all of

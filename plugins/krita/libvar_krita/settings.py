@@ -3,7 +3,7 @@
 Inside Krita the values go to kritarc through Krita.readSetting/writeSetting,
 group [libvar], like Krita's own options (and a test's hermetic config folder
 isolates them too).  Outside Krita a QSettings file is used, so the panel can
-be exercised by plain PyQt5 code.
+be exercised by plain PyQt code.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ class KritaStore:
 
 class QSettingsStore:
     def __init__(self):
-        from PyQt5.QtCore import QSettings
+        from .qt import QtCore
 
-        self._s = QSettings("libvar", "libvar-krita")
+        self._s = QtCore.QSettings("libvar", "libvar-krita")
 
     def get(self, key: str) -> str:
         value = self._s.value(f"{GROUP}/{key}", "")

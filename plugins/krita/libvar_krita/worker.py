@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import traceback
 
-from PyQt5.QtCore import QThread, pyqtSignal
-
 from . import libvar
 from .engine import Engine
 from .errors import UserError
+from .qt import QtCore, pyqtSignal
 
 
 def describe_progress(title: str, p: libvar.Progress) -> str:
@@ -25,7 +24,7 @@ def describe_progress(title: str, p: libvar.Progress) -> str:
     return text
 
 
-class JobThread(QThread):
+class JobThread(QtCore.QThread):
     """One job's run() step.  Exactly one of `succeeded`, `failed` or
     `cancelled` is emitted, then QThread.finished."""
 

@@ -10,7 +10,9 @@ import time
 import traceback
 
 from krita import Extension, Krita
-from PyQt5.QtCore import QTimer
+from libvar_krita.qt import QtCore
+
+QTimer = QtCore.QTimer
 
 W = H = 192
 STEP_MS = 500
@@ -63,8 +65,10 @@ class GuiTest(Extension):
         self.docker.raise_()
         panel = self.panel = self.docker.panel
         panel.dialogs = False
-        self.doc = app.createDocument(W, H, "libvar test", "RGBA", "U8", "", 72.0)
-        self.doc.rootNode().childNodes()[0].setPixelData(gradient_bgra(W, H), 0, 0, W, H)
+        # a 16-bit document: the conversions to the model's 8 bits and back run in the real window too
+        self.doc = app.createDocument(W, H, "libvar test", "RGBA", "U16", "", 72.0)
+        self.doc.rootNode().childNodes()[0].setPixelData(
+            bytes(b for v in gradient_bgra(W, H) for b in (v, v)), 0, 0, W, H)
         app.activeWindow().addView(self.doc)
         self.doc.refreshProjection()
         from krita import Selection
@@ -87,6 +91,7 @@ class GuiTest(Extension):
     def done(self, kind, layers):
         self.check("in-paint done", kind == "inpaint", kind)
         self.check("two layers", len(layers) == 2, [n.name() for n in layers])
+        self.check("16-bit layers", all(n.colorDepth() == "U16" for n in layers), [n.colorDepth() for n in layers])
         self.check("status line", "2 layers added" in self.panel.status.text(), self.panel.status.text())
         self.report["seconds"] = time.monotonic() - self.t0
         QTimer.singleShot(1500, self._guarded(self.screenshot))
