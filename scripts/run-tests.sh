@@ -48,6 +48,8 @@ if sh scripts/fetch-win-sources.sh; then
     WINEPREFIX="$PWD/build-win/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" wine wineboot -i \
       >/dev/null 2>&1
     meson test -C build-win --no-rebuild -v --num-processes 2 || rc=1
+    # Wine's server and its service processes stay behind otherwise
+    WINEPREFIX="$PWD/build-win/wineprefix" wineserver -k 2>/dev/null || true
     win_logs=build-win/meson-logs/testlog.json
   else
     rc=1

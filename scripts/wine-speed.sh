@@ -12,7 +12,7 @@ root=$PWD
 export WINEPREFIX="$root/build-win/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 wineserver -p 60 >/dev/null 2>&1 || true   # one server for all runs: no start-up per run
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; wineserver -k 2>/dev/null || true' EXIT
 lscpu | grep 'Model name' || true
 for threads in 1 2; do
   for cmd in "generate --class 3 --seed 0" \

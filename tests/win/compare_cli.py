@@ -71,11 +71,7 @@ def main():
             except (OSError, ValueError) as e:
                 check(f"{name}: identical pixels", False, str(e))
 
-    # Under Wine: one wineserver for all the runs (else each run may start its own,
-    # seconds each); a first run may set up the prefix and say so on stderr, so
-    # it is not part of a check.
-    if wrapper and os.path.basename(wrapper[0]) == "wine" and shutil.which("wineserver"):
-        run_files(["wineserver", "-p", "30"], out)
+    # A first Wine run may set up the prefix and say so on stderr: not part of a check.
     run_files(wrapper + [os.path.abspath(win_var), "version"], out)
     img, mask = os.path.join(demo, "example.png"), os.path.join(demo, "mask.png")
     model = ["--model-dir", demo]
