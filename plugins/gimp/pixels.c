@@ -1,4 +1,5 @@
-/* pixels.c — GEGL buffers <-> libvar's RGBA8 images and 8-bit masks.
+/* pixels.c — GEGL buffers <-> libvar's RGBA8 images and 8-bit masks (both
+ * GIMP versions hand drawables out as GEGL buffers).
  *
  * libvar works on 8-bit sRGB with straight alpha ("R'G'B'A u8" in babl's
  * terms).  A result layer starts as a copy of the source layer in the image's
@@ -17,12 +18,11 @@ var_image_clear (var_image *img)
   memset (img, 0, sizeof *img);
 }
 
-/* Reads the rectangle (x, y, width, height), in the drawable's own
- * coordinates, into a new image; pixels outside the drawable are transparent. */
+/* Reads the rectangle (x, y, width, height), in the buffer's own
+ * coordinates, into a new image; pixels outside the buffer are transparent. */
 gboolean
-var_pixels_read_drawable (gint32 drawable, gint x, gint y, gint width, gint height, var_image *out)
+var_pixels_read (GeglBuffer *buf, gint x, gint y, gint width, gint height, var_image *out)
 {
-  GeglBuffer   *buf;
   GeglRectangle r = { x, y, width, height };
 
   memset (out, 0, sizeof *out);
@@ -34,19 +34,16 @@ var_pixels_read_drawable (gint32 drawable, gint x, gint y, gint width, gint heig
   out->width = width;
   out->height = height;
   out->stride = width * 4;
-  buf = gimp_drawable_get_buffer (drawable);
   gegl_buffer_get (buf, &r, 1.0, babl_format ("R'G'B'A u8"), out->data, out->stride, GEGL_ABYSS_NONE);
-  g_object_unref (buf);
   return TRUE;
 }
 
 /* The image's selection over (x, y, width, height) in image coordinates, as
  * libvar's mask (255 = regenerate); soft and feathered edges stay soft. */
 gboolean
-var_pixels_read_selection (gint32 image, gint x, gint y, gint width, gint height,
-                           guint8 **mask_data, gboolean *any_selected)
+var_pixels_read_mask (GeglBuffer *selection, gint x, gint y, gint width, gint height,
+                      guint8 **mask_data, gboolean *any_selected)
 {
-  GeglBuffer   *buf;
   GeglRectangle r = { x, y, width, height };
   gsize         i, n = (gsize) width * height;
 
@@ -54,10 +51,8 @@ var_pixels_read_selection (gint32 image, gint x, gint y, gint width, gint height
   *mask_data = g_try_malloc0 (n);
   if (! *mask_data)
     return FALSE;
-  buf = gimp_drawable_get_buffer (gimp_image_get_selection (image));
   /* The selection channel is linear coverage: "Y u8" keeps its values as they are. */
-  gegl_buffer_get (buf, &r, 1.0, babl_format ("Y u8"), *mask_data, width, GEGL_ABYSS_NONE);
-  g_object_unref (buf);
+  gegl_buffer_get (selection, &r, 1.0, babl_format ("Y u8"), *mask_data, width, GEGL_ABYSS_NONE);
   for (i = 0; i < n; i++)
     if ((*mask_data)[i])
       {
@@ -82,25 +77,23 @@ var_pixels_has_transparency (const var_image *img)
   return FALSE;
 }
 
-/* Fills `layer` (the result's size): the source drawable copied to (sx, sy),
- * then the result's pixels wherever `regenerated` (one byte per result pixel,
- * NULL = all) is non-zero, in runs along each row. */
+/* Fills the buffer `layer` (the result's size): the source buffer
+ * (source_w x source_h) copied to (sx, sy), then the result's pixels wherever
+ * `regenerated` (one byte per result pixel, NULL = all) is non-zero, in runs
+ * along each row.  Kept pixels are thus the source's own, at its precision. */
 void
-var_pixels_write_layer (gint32 layer, const var_image *img, gint32 source, gint sx, gint sy,
-                        const guint8 *regenerated)
+var_pixels_write (GeglBuffer *buf, const var_image *img, GeglBuffer *source, gint source_w, gint source_h,
+                  gint sx, gint sy, const guint8 *regenerated)
 {
-  GeglBuffer *buf = gimp_drawable_get_buffer (layer);
   const Babl *u8 = babl_format ("R'G'B'A u8");
   gint        x, y;
 
-  if (source != -1 && regenerated)
+  if (source && regenerated)
     {
-      GeglBuffer   *src = gimp_drawable_get_buffer (source);
-      GeglRectangle from = { 0, 0, gimp_drawable_width (source), gimp_drawable_height (source) };
-      GeglRectangle to = { sx, sy, from.width, from.height };
+      GeglRectangle from = { 0, 0, source_w, source_h };
+      GeglRectangle to = { sx, sy, source_w, source_h };
 
-      gegl_buffer_copy (src, &from, GEGL_ABYSS_NONE, buf, &to);
-      g_object_unref (src);
+      gegl_buffer_copy (source, &from, GEGL_ABYSS_NONE, buf, &to);
     }
   for (y = 0; y < img->height; y++)
     {
@@ -124,6 +117,25 @@ var_pixels_write_layer (gint32 layer, const var_image *img, gint32 source, gint 
         }
     }
   gegl_buffer_flush (buf);
-  g_object_unref (buf);
-  gimp_drawable_update (layer, 0, 0, img->width, img->height);
+}
+
+/* Out-painting fills the margins and the canvas's transparent pixels and keeps
+ * the others: which pixels of the (margin-enlarged) result are new. */
+guint8 *
+var_pixels_outpaint_filled (const var_image *canvas, const gint margin[4], gint *width, gint *height)
+{
+  gint    iw = canvas->width, ih = canvas->height;
+  gint    nw = margin[0] + iw + margin[2], nh = margin[1] + ih + margin[3], x, y;
+  guint8 *filled = g_malloc ((gsize) nw * nh);
+
+  for (y = 0; y < nh; y++)
+    for (x = 0; x < nw; x++)
+      {
+        gint cx = x - margin[0], cy = y - margin[1];
+        filled[(gsize) y * nw + x] = cx < 0 || cy < 0 || cx >= iw || cy >= ih
+                                     || canvas->data[(gsize) cy * canvas->stride + 4 * cx + 3] == 0;
+      }
+  *width = nw;
+  *height = nh;
+  return filled;
 }

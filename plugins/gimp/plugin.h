@@ -1,11 +1,21 @@
 /*
- * plugin.h — shared declarations of the libvar GIMP 2.10 plug-in.
+ * plugin.h — what the libvar GIMP plug-in's two front ends share.
  *
- * One binary (libvar-gimp) registers three PDB procedures; main.c dispatches,
- * procs.c turns GIMP images into libvar calls and results into layers,
- * worker.c runs the libvar call on a thread while the main thread reports
- * progress, dialog.c is the GimpUi dialog, values.c the remembered settings,
- * pixels.c the GEGL buffer <-> var_image / var_mask conversions.
+ * One binary (libvar-gimp) registers three PDB procedures, built either for
+ * GIMP 2.10 (libgimp-2.0, GTK 2) or for GIMP 3 (libgimp-3.0, GTK 3):
+ *
+ *   written once, for both APIs         values.c (defaults, checks, libvar params),
+ *                                       worker.c (the libvar call on a thread, progress, cancel),
+ *                                       pixels.c (GEGL buffers <-> var_image / var_mask),
+ *                                       procs.c (image -> libvar -> new layers, one undo group),
+ *                                       classes.c (the class picker and the backend list, GTK 2 and 3)
+ *   GIMP 2.10 front end                 gimp2.c (PDB registration and runs), gimp2-dialog.c,
+ *                                       gimp2-values.c (last values), gimp2-api.h
+ *   GIMP 3 front end                    gimp3.c (GimpPlugIn, procedures, runs), gimp3-dialog.c,
+ *                                       gimp3-api.h
+ *
+ * api.h gives procs.c the few image and layer calls whose types differ
+ * (item IDs in 2.10, GObjects in 3) under one set of names.
  *
  * Threads: every libgimp / GTK call happens on the plug-in's main thread; the
  * worker thread only calls libvar (var.h: one context per thread, except
@@ -26,8 +36,8 @@
 #define PROC_OUTPAINT  "plug-in-var-outpaint"
 #define PROC_GENERATE  "plug-in-var-generate"
 
-/* gimprc token that keeps the model folder across GIMP sessions (the PDB data
- * of gimp_set_data lives only as long as the GIMP session). */
+/* gimprc token that keeps the model folder across GIMP sessions and shares it
+ * between the three procedures (both GIMP versions). */
 #define GIMPRC_MODEL_DIR "libvar-model-folder"
 
 typedef enum
@@ -37,8 +47,20 @@ typedef enum
   VAR_PROC_GENERATE
 } VarProcKind;
 
-/* Everything a run needs besides the image; remembered as the last values.
- * Plain data only (it is stored with gimp_set_data as bytes). */
+/* Errors of the plug-in (GError domain var_gimp_error_quark): the front ends
+ * turn the code into GIMP's status (cancel, calling or execution error) and
+ * pass the message on to GIMP and the calling script. */
+#define VAR_GIMP_ERROR (var_gimp_error_quark ())
+typedef enum
+{
+  VAR_GIMP_ERROR_CALLING,     /* bad arguments or the wrong kind of drawable */
+  VAR_GIMP_ERROR_FAILED,      /* the image or libvar could not do it */
+  VAR_GIMP_ERROR_CANCELLED    /* the user cancelled */
+} VarGimpError;
+GQuark var_gimp_error_quark (void);
+
+/* Everything a run needs besides the image.  Plain data only (GIMP 2.10
+ * stores it with gimp_set_data as bytes). */
 typedef struct
 {
   gchar    model_dir[4096];   /* "" = $VAR_MODEL_DIR or var_default_model_dir() */
@@ -59,21 +81,36 @@ typedef struct
 } VarValues;
 
 /* values.c */
-const gchar *var_proc_name       (VarProcKind kind);
-void         var_values_default  (VarValues *vals);
-void         var_values_load     (VarProcKind kind, VarValues *vals);
-void         var_values_save     (VarProcKind kind, const VarValues *vals);
+typedef struct
+{
+  const gchar *name;          /* PDB name */
+  const gchar *menu_label;    /* N_(): translate when used */
+  const gchar *blurb;         /* N_() */
+  const gchar *help;          /* English, as GIMP's other procedures */
+  const gchar *title;         /* N_(): the dialog's title */
+  const gchar *working;       /* N_(): the progress window's title */
+} VarProcInfo;
+const VarProcInfo *var_proc_info  (VarProcKind kind);
+const gchar *var_proc_name        (VarProcKind kind);
+VarProcKind  var_proc_kind        (const gchar *name);   /* PROC_INPAINT for an unknown name */
+void         var_values_default   (VarValues *vals);
 void         var_values_to_params (const VarValues *vals, var_edit_params *params);
+/* Checks what the plug-in decides itself (variants, margins); the sampling
+ * and edit values are checked by libvar, whose message the run reports. */
+gboolean     var_values_check     (VarProcKind kind, const VarValues *vals, GError **error);
+/* The model folder remembered in the gimprc ("" when none); stores a new one. */
+gchar       *var_model_dir_recall (void);
+void         var_model_dir_keep   (const gchar *dir);
 
-/* pixels.c */
-gboolean     var_pixels_read_drawable (gint32 drawable, gint x, gint y, gint width, gint height,
-                                       var_image *out);
-gboolean     var_pixels_read_selection (gint32 image, gint x, gint y, gint width, gint height,
-                                        guint8 **mask_data, gboolean *any_selected);
+/* pixels.c: GEGL buffers (GIMP's drawables, either API) <-> libvar's images. */
+gboolean     var_pixels_read      (GeglBuffer *buf, gint x, gint y, gint width, gint height, var_image *out);
+gboolean     var_pixels_read_mask (GeglBuffer *selection, gint x, gint y, gint width, gint height,
+                                   guint8 **mask_data, gboolean *any_selected);
 gboolean     var_pixels_has_transparency (const var_image *img);
-void         var_pixels_write_layer (gint32 layer, const var_image *img, gint32 source, gint sx, gint sy,
-                                     const guint8 *regenerated);
-void         var_image_clear (var_image *img);
+void         var_pixels_write     (GeglBuffer *layer, const var_image *img, GeglBuffer *source,
+                                   gint source_w, gint source_h, gint sx, gint sy, const guint8 *regenerated);
+guint8      *var_pixels_outpaint_filled (const var_image *canvas, const gint margin[4], gint *width, gint *height);
+void         var_image_clear      (var_image *img);
 
 /* worker.c: one libvar call on a thread; see VarJob. */
 typedef struct
@@ -83,11 +120,9 @@ typedef struct
   VarValues    vals;
   var_image    image;
   guint8      *mask_data;
-  gint         margin[4];
   /* outputs */
   var_result  *result;
   var_model_info info;
-  gchar        model_used[128];
   var_status   status;
   gchar       *error;          /* translated message when status != VAR_OK */
   /* shared between the threads (lock) */
@@ -101,20 +136,12 @@ typedef struct
 
 VarJob      *var_job_new  (VarProcKind kind, const VarValues *vals);
 void         var_job_free (VarJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VarJob, var_job_free)
 /* Runs the job to completion.  interactive: a progress window with its own
  * Cancel button (GTK must be initialised); otherwise gimp_progress_*.
- * Returns TRUE when results are ready; FALSE on failure or cancel (job->status). */
-gboolean     var_job_run  (VarJob *job, gboolean interactive, const gchar *title);
-
-/* dialog.c: returns TRUE on OK; vals is updated in place. */
-gboolean     var_dialog_run (VarProcKind kind, VarValues *vals);
-
-/* procs.c: the three procedures.  *error receives a translated message on failure. */
-GimpPDBStatusType var_proc_inpaint  (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
-                                     GArray *new_layers, gchar **error);
-GimpPDBStatusType var_proc_outpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
-                                     GArray *new_layers, gchar **error);
-GimpPDBStatusType var_proc_generate (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
-                                     GArray *new_layers, gchar **error);
+ * Returns TRUE when results are ready; FALSE (with *error) on failure or cancel. */
+gboolean     var_job_run  (VarJob *job, gboolean interactive, const gchar *title, GError **error);
+/* The name of result i's layer: libvar's description of its parameters. */
+const gchar *var_job_layer_name (const VarJob *job, gint i);
 
 #endif /* LIBVAR_GIMP_PLUGIN_H */

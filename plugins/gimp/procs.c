@@ -1,72 +1,60 @@
-/* procs.c — the three procedures: GIMP image -> libvar call -> new layers.
+/* procs.c — the three procedures: GIMP image -> libvar call -> new layers
+ * (written once for GIMP 2.10 and 3 through api.h).
  *
  * The image is read and checked first, libvar runs (worker.c), and only when
  * it has succeeded is the image changed, inside one undo group: new layers
  * (one per variant, named with libvar's description of the parameters) above
- * the active layer, and for out-painting by margins a larger canvas.  The
- * active layer itself is never written.  A failed or cancelled run leaves the
- * image exactly as it was.
+ * the layer, and for out-painting by margins a larger canvas.  The layer
+ * itself is never written.  A failed or cancelled run leaves the image exactly
+ * as it was.
  */
-#include "plugin.h"
+#include "api.h"
 
 #include <string.h>
 
-static gchar *
-fail (const gchar *message)
+/* A new layer with alpha in the image's colour model (and precision), at
+ * `position` in the group `parent` (api_place_above). */
+static ApiLayer
+layer_new (ApiImage image, ApiLayer parent, gint position, const gchar *name, gint w, gint h)
 {
-  return g_strdup (message);
+  ApiLayer layer = gimp_layer_new (image, name, w, h, api_image_is_gray (image) ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE,
+                                   100.0, GIMP_LAYER_MODE_NORMAL);
+
+  gimp_image_insert_layer (image, layer, parent, position);
+  return layer;
 }
 
-static GimpImageType
-result_layer_type (gint32 image)
-{
-  return gimp_image_base_type (image) == GIMP_GRAY ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE;
-}
-
-/* Adds one layer per result, in one undo group (opened by the caller), at
- * (x, y), directly above `above` (or at the top when above is -1).  The first
- * variant is on top and visible, the others hidden below it.  Where
- * `regenerated` (one byte per result pixel) is 0, the layer holds `above`'s
- * own pixels (placed at (sx, sy) in the layer), not their 8-bit copy. */
+/* Adds one layer per result, in the caller's undo group, at (x, y), directly
+ * above `above` (or at the top when API_NONE).  The first variant is on top
+ * and visible, the others hidden below it.  Where `regenerated` (one byte per
+ * result pixel) is 0, the layer holds `above`'s own pixels (placed at (sx, sy)
+ * in the layer), not their 8-bit copy. */
 static void
-add_result_layers (gint32 image, gint32 above, const VarJob *job, gint x, gint y,
+add_result_layers (ApiImage image, ApiDrawable above, const VarJob *job, gint x, gint y,
                    gint sx, gint sy, const guint8 *regenerated, GArray *new_layers)
 {
-  gint32 parent = -1;
-  gint   position = 0;
-  gint   i, n = var_result_count (job->result);
+  g_autoptr (GeglBuffer) source = regenerated && above != API_NONE ? api_buffer (above) : NULL;
+  gint     first = (gint) new_layers->len;
+  gint     i, n = var_result_count (job->result), position;
+  ApiLayer parent;
 
-  if (above != -1)
-    {
-      parent = gimp_item_get_parent (above);
-      position = gimp_image_get_item_position (image, above);
-    }
+  /* last variant first, each at the same position: the first ends on top */
+  api_place_above (image, above, &parent, &position);
   for (i = n - 1; i >= 0; i--)
     {
       const var_image *img = var_result_image (job->result, i);
-      const gchar     *desc = var_result_description (job->result, i);
-      gint32           layer;
+      ApiLayer layer = layer_new (image, parent, position, var_job_layer_name (job, i), img->width, img->height);
+      g_autoptr (GeglBuffer) buf = NULL;
 
-      layer = gimp_layer_new (image, desc && *desc ? desc : "VAR", img->width, img->height,
-                              result_layer_type (image), 100.0, GIMP_LAYER_MODE_NORMAL);
-      gimp_image_insert_layer (image, layer, parent, position);
-      gimp_layer_set_offsets (layer, x, y);
-      var_pixels_write_layer (layer, img, above, sx, sy, regenerated);
-      gimp_item_set_visible (layer, i == 0);
-      g_array_prepend_val (new_layers, layer);
+      api_set_offsets (layer, x, y);
+      buf = api_buffer ((ApiDrawable) layer);
+      var_pixels_write (buf, img, source, source ? api_width (above) : 0, source ? api_height (above) : 0,
+                        sx, sy, regenerated);
+      g_clear_object (&buf);
+      api_update (layer);
+      api_set_visible (layer, i == 0);
+      g_array_insert_val (new_layers, first, layer);
     }
-  if (n > 0)
-    gimp_image_set_active_layer (image, g_array_index (new_layers, gint32, 0));
-}
-
-static GimpPDBStatusType
-finish_failed_job (VarJob *job, gchar **error)
-{
-  GimpPDBStatusType status = job->status == VAR_ERR_CANCELLED ? GIMP_PDB_CANCEL : GIMP_PDB_EXECUTION_ERROR;
-
-  *error = job->error ? g_strdup (job->error) : g_strdup (_("VAR failed."));
-  var_job_free (job);
-  return status;
 }
 
 /* The image stays usable while libvar works (the progress window is not
@@ -75,197 +63,222 @@ finish_failed_job (VarJob *job, gchar **error)
 typedef struct { gint ox, oy, w, h, iw, ih; } Geometry;
 
 static Geometry
-geometry_of (gint32 image, gint32 drawable)
+geometry_of (ApiImage image, ApiDrawable drawable)
 {
   Geometry g;
 
-  gimp_drawable_offsets (drawable, &g.ox, &g.oy);
-  g.w = gimp_drawable_width (drawable);
-  g.h = gimp_drawable_height (drawable);
-  g.iw = gimp_image_width (image);
-  g.ih = gimp_image_height (image);
+  api_offsets (drawable, &g.ox, &g.oy);
+  g.w = api_width (drawable);
+  g.h = api_height (drawable);
+  g.iw = api_image_width (image);
+  g.ih = api_image_height (image);
   return g;
 }
 
 static gboolean
-unchanged_since (gint32 image, gint32 drawable, const Geometry *then, VarJob *job, gchar **error)
+unchanged_since (ApiImage image, ApiDrawable drawable, const Geometry *then, GError **error)
 {
   Geometry now;
 
-  if (! gimp_image_is_valid (image) || ! gimp_item_is_valid (drawable))
+  if (! api_image_valid (image) || ! api_is_layer (drawable))
     {
-      *error = fail (_("The image or its layer was closed while VAR was working; the result was not added."));
-      var_job_free (job);
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED,
+                           _("The image or its layer was closed while VAR was working; the result was not added."));
       return FALSE;
     }
   now = geometry_of (image, drawable);
   if (memcmp (&now, then, sizeof now) != 0)
     {
-      *error = fail (_("The layer or the canvas changed size or place while VAR was working; "
-                       "the result was not added."));
-      var_job_free (job);
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED,
+                           _("The layer or the canvas changed size or place while VAR was working; "
+                             "the result was not added."));
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-check_layer (gint32 drawable, gchar **error)
+check_layer (ApiDrawable drawable, GError **error)
 {
-  if (! gimp_item_is_valid (drawable) || ! gimp_item_is_layer (drawable))
+  if (! api_is_layer (drawable))
     {
-      *error = fail (_("Choose a layer (not a channel or a layer mask) to work on."));
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING,
+                           _("Choose a layer (not a channel or a layer mask) to work on."));
       return FALSE;
     }
   return TRUE;
 }
 
-GimpPDBStatusType
-var_proc_inpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
-                  GArray *new_layers, gchar **error)
+static gboolean
+out_of_memory (GError **error)
 {
-  VarJob  *job;
-  Geometry geometry;
-  gint     ox, oy, w, h;
-  gboolean any;
+  g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED, _("Not enough memory for this layer."));
+  return FALSE;
+}
 
-  if (! check_layer (drawable, error))
-    return GIMP_PDB_CALLING_ERROR;
-  if (gimp_selection_is_empty (image))
-    {
-      *error = fail (_("There is no selection. Select the area to in-paint first "
-                       "(any selection tool; feathered edges blend)."));
-      return GIMP_PDB_EXECUTION_ERROR;
-    }
-  w = gimp_drawable_width (drawable);
-  h = gimp_drawable_height (drawable);
-  gimp_drawable_offsets (drawable, &ox, &oy);
+/* One layer's in-paint job: its pixels and the selection over it. */
+static VarJob *
+inpaint_job_new (ApiImage image, ApiDrawable drawable, const VarValues *vals, GError **error)
+{
+  g_autoptr (VarJob)     job = var_job_new (VAR_PROC_INPAINT, vals);
+  g_autoptr (GeglBuffer) buf = api_buffer (drawable);
+  g_autoptr (GeglBuffer) sel = api_selection_buffer (image);
+  gint                   ox, oy, w = api_width (drawable), h = api_height (drawable);
+  gboolean               any;
 
-  job = var_job_new (VAR_PROC_INPAINT, vals);
-  if (! var_pixels_read_drawable (drawable, 0, 0, w, h, &job->image)
-      || ! var_pixels_read_selection (image, ox, oy, w, h, &job->mask_data, &any))
+  api_offsets (drawable, &ox, &oy);
+  if (! var_pixels_read (buf, 0, 0, w, h, &job->image)
+      || ! var_pixels_read_mask (sel, ox, oy, w, h, &job->mask_data, &any))
     {
-      var_job_free (job);
-      *error = fail (_("Not enough memory for this layer."));
-      return GIMP_PDB_EXECUTION_ERROR;
+      out_of_memory (error);
+      return NULL;
     }
   if (! any)
     {
-      var_job_free (job);
-      *error = g_strdup_printf (_("The selection does not touch the layer “%s”."), gimp_item_get_name (drawable));
-      return GIMP_PDB_EXECUTION_ERROR;
+      g_autofree gchar *name = api_name (drawable);
+      g_set_error (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED, _("The selection does not touch the layer “%s”."),
+                   name);
+      return NULL;
     }
-  geometry = geometry_of (image, drawable);
-  if (! var_job_run (job, interactive, _("VAR in-painting")))
-    return finish_failed_job (job, error);
-  if (! unchanged_since (image, drawable, &geometry, job, error))
-    return GIMP_PDB_EXECUTION_ERROR;
+  return g_steal_pointer (&job);
+}
+
+gboolean
+var_proc_inpaint (ApiImage image, const ApiDrawable *drawables, gint n, const VarValues *vals,
+                  gboolean interactive, GArray *new_layers, GError **error)
+{
+  g_autoptr (GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) var_job_free);
+  g_autofree Geometry  *geometry = g_new0 (Geometry, MAX (n, 1));
+  gint                  i;
+
+  if (n < 1)
+    return check_layer (API_NONE, error);
+  for (i = 0; i < n; i++)
+    if (! check_layer (drawables[i], error))
+      return FALSE;
+  if (! var_values_check (VAR_PROC_INPAINT, vals, error))
+    return FALSE;
+  if (gimp_selection_is_empty (image))
+    {
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED,
+                           _("There is no selection. Select the area to in-paint first "
+                             "(any selection tool; feathered edges blend)."));
+      return FALSE;
+    }
+  /* Every layer is read and checked before libvar runs on any of them. */
+  for (i = 0; i < n; i++)
+    {
+      VarJob *job = inpaint_job_new (image, drawables[i], vals, error);
+
+      if (! job)
+        return FALSE;
+      g_ptr_array_add (jobs, job);
+      geometry[i] = geometry_of (image, drawables[i]);
+    }
+  for (i = 0; i < n; i++)
+    {
+      g_autofree gchar *title = NULL;
+
+      if (n > 1)
+        {
+          g_autofree gchar *name = api_name (drawables[i]);
+          title = g_strdup_printf (_("VAR in-painting “%s” (%d/%d)"), name, i + 1, n);
+        }
+      if (! var_job_run (g_ptr_array_index (jobs, i), interactive, title ? title : _(var_proc_info (VAR_PROC_INPAINT)->working), error))
+        return FALSE;
+    }
+  for (i = 0; i < n; i++)
+    if (! unchanged_since (image, drawables[i], &geometry[i], error))
+      return FALSE;
 
   gimp_image_undo_group_start (image);
-  add_result_layers (image, drawable, job, ox, oy, 0, 0, job->mask_data, new_layers);
+  for (i = 0; i < n; i++)
+    {
+      VarJob *job = g_ptr_array_index (jobs, i);
+      gint    ox, oy;
+
+      api_offsets (drawables[i], &ox, &oy);
+      add_result_layers (image, drawables[i], job, ox, oy, 0, 0, job->mask_data, new_layers);
+    }
+  api_select_layer (image, g_array_index (new_layers, ApiLayer, 0));
   gimp_image_undo_group_end (image);
-  var_job_free (job);
-  return GIMP_PDB_SUCCESS;
+  return TRUE;
 }
 
-GimpPDBStatusType
-var_proc_outpaint (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
-                   GArray *new_layers, gchar **error)
+gboolean
+var_proc_outpaint (ApiImage image, ApiDrawable drawable, const VarValues *vals, gboolean interactive,
+                   GArray *new_layers, GError **error)
 {
-  VarJob  *job;
-  Geometry geometry;
-  gint     ox, oy, iw, ih, i;
-  gboolean margins = FALSE;
+  g_autoptr (VarJob)     job = NULL;
+  g_autoptr (GeglBuffer) buf = NULL;
+  g_autofree guint8     *filled = NULL;
+  const gint            *m = vals->margin;
+  Geometry               geometry;
+  gint                   ox, oy, iw, ih, nw, nh;
+  gboolean               margins = m[0] > 0 || m[1] > 0 || m[2] > 0 || m[3] > 0;
 
-  if (! check_layer (drawable, error))
-    return GIMP_PDB_CALLING_ERROR;
-  for (i = 0; i < 4; i++)
-    {
-      if (vals->margin[i] < 0)
-        {
-          *error = fail (_("Out-paint margins must be 0 or more pixels."));
-          return GIMP_PDB_CALLING_ERROR;
-        }
-      margins |= vals->margin[i] > 0;
-    }
-  iw = gimp_image_width (image);
-  ih = gimp_image_height (image);
-  gimp_drawable_offsets (drawable, &ox, &oy);
+  if (! check_layer (drawable, error) || ! var_values_check (VAR_PROC_OUTPAINT, vals, error))
+    return FALSE;
+  iw = api_image_width (image);
+  ih = api_image_height (image);
+  api_offsets (drawable, &ox, &oy);
 
   job = var_job_new (VAR_PROC_OUTPAINT, vals);
+  buf = api_buffer (drawable);
   /* The layer as it sits on the canvas: everything outside it is unknown. */
-  if (! var_pixels_read_drawable (drawable, -ox, -oy, iw, ih, &job->image))
-    {
-      var_job_free (job);
-      *error = fail (_("Not enough memory for this image."));
-      return GIMP_PDB_EXECUTION_ERROR;
-    }
+  if (! var_pixels_read (buf, -ox, -oy, iw, ih, &job->image))
+    return out_of_memory (error);
   if (! margins && ! var_pixels_has_transparency (&job->image))
     {
-      var_job_free (job);
-      *error = fail (_("Nothing to out-paint: enlarge the canvas first (Image ▸ Canvas Size) "
-                       "so that the layer does not cover it, or set margins."));
-      return GIMP_PDB_EXECUTION_ERROR;
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED,
+                           _("Nothing to out-paint: enlarge the canvas first (Image ▸ Canvas Size) "
+                             "so that the layer does not cover it, or set margins."));
+      return FALSE;
     }
-  for (i = 0; i < 4; i++)
-    job->margin[i] = vals->margin[i];
   geometry = geometry_of (image, drawable);
-  if (! var_job_run (job, interactive, _("VAR out-painting")))
-    return finish_failed_job (job, error);
-  if (! unchanged_since (image, drawable, &geometry, job, error))
-    return GIMP_PDB_EXECUTION_ERROR;
+  if (! var_job_run (job, interactive, _(var_proc_info (VAR_PROC_OUTPAINT)->working), error)
+      || ! unchanged_since (image, drawable, &geometry, error))
+    return FALSE;
 
-  {
-    /* libvar fills the margins and the canvas's transparent pixels and keeps the others */
-    gint    nw = vals->margin[0] + iw + vals->margin[2], nh = vals->margin[1] + ih + vals->margin[3], x, y;
-    guint8 *filled = g_malloc ((gsize) nw * nh);
-
-    for (y = 0; y < nh; y++)
-      for (x = 0; x < nw; x++)
-        {
-          gint cx = x - vals->margin[0], cy = y - vals->margin[1];
-          filled[(gsize) y * nw + x] = cx < 0 || cy < 0 || cx >= iw || cy >= ih
-                                       || job->image.data[(gsize) cy * job->image.stride + 4 * cx + 3] == 0;
-        }
-    gimp_image_undo_group_start (image);
-    if (margins)
-      gimp_image_resize (image, nw, nh, vals->margin[0], vals->margin[1]);
-    add_result_layers (image, drawable, job, 0, 0, ox + vals->margin[0], oy + vals->margin[1], filled, new_layers);
-    gimp_image_undo_group_end (image);
-    g_free (filled);
-  }
-  var_job_free (job);
-  return GIMP_PDB_SUCCESS;
+  filled = var_pixels_outpaint_filled (&job->image, m, &nw, &nh);
+  gimp_image_undo_group_start (image);
+  if (margins)
+    gimp_image_resize (image, nw, nh, m[0], m[1]);
+  add_result_layers (image, drawable, job, 0, 0, ox + m[0], oy + m[1], filled, new_layers);
+  api_select_layer (image, g_array_index (new_layers, ApiLayer, 0));
+  gimp_image_undo_group_end (image);
+  return TRUE;
 }
 
-GimpPDBStatusType
-var_proc_generate (gint32 image, gint32 drawable, const VarValues *vals, gboolean interactive,
-                   GArray *new_layers, gchar **error)
+gboolean
+var_proc_generate (ApiImage image, ApiDrawable above, const VarValues *vals, gboolean interactive,
+                   GArray *new_layers, GError **error)
 {
-  VarJob *job;
-  gint    size;
-  gint32  above = -1;
+  g_autoptr (VarJob) job = NULL;
+  gint               size;
 
-  if (gimp_item_is_valid (drawable) && gimp_item_is_layer (drawable))
-    above = drawable;
+  if (! api_is_layer (above))
+    above = API_NONE;
+  if (! var_values_check (VAR_PROC_GENERATE, vals, error))
+    return FALSE;
   job = var_job_new (VAR_PROC_GENERATE, vals);
-  if (! var_job_run (job, interactive, _("VAR generating")))
-    return finish_failed_job (job, error);
-  if (! gimp_image_is_valid (image))
+  if (! var_job_run (job, interactive, _(var_proc_info (VAR_PROC_GENERATE)->working), error))
+    return FALSE;
+  if (! api_image_valid (image))
     {
-      var_job_free (job);
-      *error = fail (_("The image was closed while VAR was working; the result was not added."));
-      return GIMP_PDB_EXECUTION_ERROR;
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED,
+                           _("The image was closed while VAR was working; the result was not added."));
+      return FALSE;
     }
-  if (above != -1 && ! gimp_item_is_valid (above))
-    above = -1;
+  if (! api_is_layer (above))
+    above = API_NONE;
 
   /* A square of the model's size, centred on the canvas. */
   size = var_result_image (job->result, 0)->width;
   gimp_image_undo_group_start (image);
-  add_result_layers (image, above, job, (gimp_image_width (image) - size) / 2,
-                     (gimp_image_height (image) - size) / 2, 0, 0, NULL, new_layers);
+  add_result_layers (image, above, job, (api_image_width (image) - size) / 2,
+                     (api_image_height (image) - size) / 2, 0, 0, NULL, new_layers);
+  api_select_layer (image, g_array_index (new_layers, ApiLayer, 0));
   gimp_image_undo_group_end (image);
-  var_job_free (job);
-  return GIMP_PDB_SUCCESS;
+  return TRUE;
 }

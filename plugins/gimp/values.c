@@ -1,29 +1,51 @@
-/* values.c — defaults and remembered settings of the three procedures. */
+/* values.c — the procedures' defaults, the checks the plug-in makes itself,
+ * VarValues -> libvar's parameters, and the model folder kept in the gimprc
+ * (the same for GIMP 2.10 and 3). */
 #include "plugin.h"
 
 #include <string.h>
 
-/* Key for what the three procedures share (the model folder, model, backend):
- * choosing a folder in the in-paint dialog also sets it for generate. */
-#define SHARED_DATA_KEY "plug-in-var-shared"
+G_DEFINE_QUARK (libvar-gimp-error-quark, var_gimp_error)
 
-typedef struct
+/* What GIMP shows of each procedure, in VarProcKind order (both front ends). */
+static const VarProcInfo proc_info[] = {
+  { PROC_INPAINT, N_("VAR _In-paint..."), N_("Regenerate the selected area with VAR"),
+    "In-paints the selection of the layer (GIMP 3: of each selected layer) with a VAR model (libvar). The "
+    "selection is the mask: feathered edges blend, pixels outside it stay bit-identical. Each variant becomes a "
+    "new layer above its layer, named with its parameters, in one undo step.",
+    N_("VAR In-paint"), N_("VAR in-painting") },
+  { PROC_OUTPAINT, N_("VAR _Out-paint..."), N_("Extend the image beyond its layer with VAR"),
+    "Out-paints with a VAR model: fills the canvas outside the layer (after Image > Canvas Size) and the "
+    "layer's transparent pixels, or, with margins, enlarges the canvas by them first. Each variant becomes a new "
+    "canvas-sized layer, in one undo step.",
+    N_("VAR Out-paint"), N_("VAR out-painting") },
+  { PROC_GENERATE, N_("VAR _Generate..."), N_("Generate an image of a class with VAR"),
+    "Generates a class-conditional image (ImageNet class) at the model's size with a VAR model, as a new layer "
+    "centred on the canvas (one per variant), in one undo step.",
+    N_("VAR Generate"), N_("VAR generating") },
+};
+
+const VarProcInfo *
+var_proc_info (VarProcKind kind)
 {
-  gchar model_dir[4096];
-  gchar model_name[64];
-  gchar backend[128];
-} VarShared;
+  return &proc_info[kind >= VAR_PROC_INPAINT && kind <= VAR_PROC_GENERATE ? kind : VAR_PROC_INPAINT];
+}
 
 const gchar *
 var_proc_name (VarProcKind kind)
 {
-  switch (kind)
-    {
-    case VAR_PROC_INPAINT:  return PROC_INPAINT;
-    case VAR_PROC_OUTPAINT: return PROC_OUTPAINT;
-    case VAR_PROC_GENERATE: return PROC_GENERATE;
-    }
-  return PROC_INPAINT;
+  return var_proc_info (kind)->name;
+}
+
+VarProcKind
+var_proc_kind (const gchar *name)
+{
+  gint k;
+
+  for (k = VAR_PROC_INPAINT; k <= VAR_PROC_GENERATE; k++)
+    if (g_strcmp0 (name, proc_info[k].name) == 0)
+      return (VarProcKind) k;
+  return VAR_PROC_INPAINT;
 }
 
 void
@@ -46,47 +68,26 @@ var_values_default (VarValues *vals)
   vals->seamless = p.seamless != 0;
 }
 
-void
-var_values_load (VarProcKind kind, VarValues *vals)
+gboolean
+var_values_check (VarProcKind kind, const VarValues *vals, GError **error)
 {
-  VarShared shared;
-  gchar    *dir;
+  gint i;
 
-  var_values_default (vals);
-  if (gimp_get_data_size (var_proc_name (kind)) == sizeof *vals)
-    gimp_get_data (var_proc_name (kind), vals);
-  if (gimp_get_data_size (SHARED_DATA_KEY) == sizeof shared)
+  if (vals->variants < 1 || vals->variants > VAR_MAX_VARIANTS)
     {
-      gimp_get_data (SHARED_DATA_KEY, &shared);
-      g_strlcpy (vals->model_dir, shared.model_dir, sizeof vals->model_dir);
-      g_strlcpy (vals->model_name, shared.model_name, sizeof vals->model_name);
-      g_strlcpy (vals->backend, shared.backend, sizeof vals->backend);
+      g_set_error (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING, _("%s: variants must be 1-%d (got %d)."),
+                   var_proc_name (kind), VAR_MAX_VARIANTS, vals->variants);
+      return FALSE;
     }
-  else if ((dir = gimp_gimprc_query (GIMPRC_MODEL_DIR)) != NULL)
-    {
-      /* first run in this GIMP session: the folder chosen in an earlier one */
-      g_strlcpy (vals->model_dir, dir, sizeof vals->model_dir);
-      g_free (dir);
-    }
-}
-
-void
-var_values_save (VarProcKind kind, const VarValues *vals)
-{
-  VarShared shared;
-  gchar    *old;
-
-  gimp_set_data (var_proc_name (kind), vals, sizeof *vals);
-  memset (&shared, 0, sizeof shared);
-  g_strlcpy (shared.model_dir, vals->model_dir, sizeof shared.model_dir);
-  g_strlcpy (shared.model_name, vals->model_name, sizeof shared.model_name);
-  g_strlcpy (shared.backend, vals->backend, sizeof shared.backend);
-  gimp_set_data (SHARED_DATA_KEY, &shared, sizeof shared);
-
-  old = gimp_gimprc_query (GIMPRC_MODEL_DIR);
-  if (vals->model_dir[0] && g_strcmp0 (old, vals->model_dir) != 0)
-    gimp_gimprc_set (GIMPRC_MODEL_DIR, vals->model_dir);
-  g_free (old);
+  if (kind == VAR_PROC_OUTPAINT)
+    for (i = 0; i < 4; i++)
+      if (vals->margin[i] < 0)
+        {
+          g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING,
+                               _("Out-paint margins must be 0 or more pixels."));
+          return FALSE;
+        }
+  return TRUE;
 }
 
 void
@@ -103,4 +104,21 @@ var_values_to_params (const VarValues *vals, var_edit_params *params)
   params->fill = vals->keep_masked ? VAR_FILL_ORIGINAL : VAR_FILL_SMOOTH;
   params->strength = (float) vals->strength;
   params->seamless = vals->seamless ? 1 : 0;
+}
+
+gchar *
+var_model_dir_recall (void)
+{
+  gchar *dir = gimp_gimprc_query (GIMPRC_MODEL_DIR);
+
+  return dir ? dir : g_strdup ("");
+}
+
+void
+var_model_dir_keep (const gchar *dir)
+{
+  g_autofree gchar *old = gimp_gimprc_query (GIMPRC_MODEL_DIR);
+
+  if (dir && *dir && g_strcmp0 (old, dir) != 0)
+    gimp_gimprc_set (GIMPRC_MODEL_DIR, dir);
 }

@@ -1,4 +1,5 @@
-/* worker.c — runs one libvar call on a thread and reports its progress.
+/* worker.c — runs one libvar call on a thread and reports its progress
+ * (both GIMP versions: GTK 2 and 3 differ only in a few widget calls here).
  *
  * GIMP's own progress (the status bar's cancel button) kills a plug-in that
  * does not answer it, which could leave a half-made undo group behind.  So in
@@ -91,7 +92,6 @@ job_thread (gpointer data)
       goto done;
     }
   var_model_get_info (model, &job->info);
-  g_snprintf (job->model_used, sizeof job->model_used, "%s", job->info.name);
   var_values_to_params (&job->vals, &params);
   if (params.class_label >= job->info.num_classes)
     {
@@ -115,8 +115,8 @@ job_thread (gpointer data)
         break;
       }
     case VAR_PROC_OUTPAINT:
-      st = var_outpaint (model, &job->image, job->margin[0], job->margin[1], job->margin[2], job->margin[3],
-                         &params, &job->result);
+      st = var_outpaint (model, &job->image, job->vals.margin[0], job->vals.margin[1], job->vals.margin[2],
+                         job->vals.margin[3], &params, &job->result);
       break;
     case VAR_PROC_GENERATE:
     default:
@@ -209,8 +209,16 @@ on_delete (GtkWidget *widget, GdkEvent *event, gpointer data)
   return TRUE;   /* the window closes when the worker has stopped */
 }
 
+const gchar *
+var_job_layer_name (const VarJob *job, gint i)
+{
+  const gchar *desc = var_result_description (job->result, i);
+
+  return desc && *desc ? desc : "VAR";
+}
+
 gboolean
-var_job_run (VarJob *job, gboolean interactive, const gchar *title)
+var_job_run (VarJob *job, gboolean interactive, const gchar *title, GError **error)
 {
   var_ctx_params cp;
   GThread       *thread;
@@ -223,6 +231,7 @@ var_job_run (VarJob *job, gboolean interactive, const gchar *title)
     {
       job_fail (job, VAR_ERR_BACKEND,
                 g_strdup_printf (_("Could not start the compute backend: %s"), var_last_init_error ()));
+      g_set_error_literal (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_FAILED, job->error);
       return FALSE;
     }
   var_ctx_set_progress (job->ctx, job_progress, job);
@@ -237,13 +246,22 @@ var_job_run (VarJob *job, gboolean interactive, const gchar *title)
       dialog = gimp_dialog_new (title, PLUG_IN_ROLE, NULL, 0, NULL, NULL,
                                 _("_Cancel"), GTK_RESPONSE_CANCEL, NULL);
       gtk_window_set_default_size (GTK_WINDOW (dialog), 360, -1);
+#if GTK_CHECK_VERSION (3, 0, 0)
+      vbox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+#else
       vbox = gtk_vbox_new (FALSE, 6);
+#endif
       gtk_container_set_border_width (GTK_CONTAINER (vbox), 12);
       gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))), vbox, TRUE, TRUE, 0);
       w.label = gtk_label_new (title);
-      gtk_misc_set_alignment (GTK_MISC (w.label), 0.0, 0.5);
-      gtk_box_pack_start (GTK_BOX (vbox), w.label, FALSE, FALSE, 0);
       w.bar = gtk_progress_bar_new ();
+#if GTK_CHECK_VERSION (3, 0, 0)
+      gtk_label_set_xalign (GTK_LABEL (w.label), 0.0);
+      gtk_progress_bar_set_show_text (GTK_PROGRESS_BAR (w.bar), TRUE);
+#else
+      gtk_misc_set_alignment (GTK_MISC (w.label), 0.0, 0.5);
+#endif
+      gtk_box_pack_start (GTK_BOX (vbox), w.label, FALSE, FALSE, 0);
       gtk_box_pack_start (GTK_BOX (vbox), w.bar, FALSE, FALSE, 0);
       g_signal_connect (dialog, "response", G_CALLBACK (on_response), &w);
       g_signal_connect (dialog, "delete-event", G_CALLBACK (on_delete), &w);
@@ -270,5 +288,10 @@ var_job_run (VarJob *job, gboolean interactive, const gchar *title)
       g_main_loop_unref (w.loop);
       gimp_progress_update (1.0);
     }
-  return job->status == VAR_OK && job->result != NULL;
+  if (job->status == VAR_OK && job->result != NULL)
+    return TRUE;
+  g_set_error_literal (error, VAR_GIMP_ERROR,
+                       job->status == VAR_ERR_CANCELLED ? VAR_GIMP_ERROR_CANCELLED : VAR_GIMP_ERROR_FAILED,
+                       job->error ? job->error : _("VAR failed."));
+  return FALSE;
 }

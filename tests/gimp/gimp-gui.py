@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The GIMP plug-in's dialogs in a real GIMP 2.10 window under Xvfb.
+"""The GIMP plug-in's dialogs in a real GIMP window (2.10, or 3 when
+$LIBVAR_GIMP names GIMP 3's gimp-console) under Xvfb.
 
     gimp-gui.py PLUGIN MODEL_DIR PNGCHECK.py [SCREENSHOT_DIR]
 
@@ -25,6 +26,10 @@ xdotool.  It checks, in this order:
      name says class=1);
   7. the VAR Out-paint dialog: 8 in Left grows the canvas by 8 px.
 
+On GIMP 3 the same steps run through Script-Fu's named arguments; the
+dialog is GIMP 3's GimpProcedureDialog (its own last values), and
+screenshots are named gimp3-*.png.
+
 SCREENSHOT_DIR (optional) receives PNGs of the dialog and the progress window.
 The test prints PASS at the end and exits non-zero on any failure.
 """
@@ -41,6 +46,16 @@ import threading
 import time
 
 plugin, model, pngcheck = sys.argv[1:4]
+# GIMP 3 when $LIBVAR_GIMP (tests/gimp/meson.build) is GIMP 3's gimp-console: its GUI is gimp-3.x beside it
+console = os.environ.get("LIBVAR_GIMP", "gimp")
+version = subprocess.run([console, "--version"], capture_output=True, text=True).stdout
+gimp3 = "version 2." not in version
+if gimp3:
+    minor = re.search(r"version (3\.[0-9]+)", version).group(1)
+    gimp_gui = shutil.which("gimp-" + minor) or shutil.which("gimp")
+else:
+    gimp_gui = "gimp"
+shot_prefix = "gimp3-" if gimp3 else "gimp-"
 
 # The class typed into the Generate dialog's picker: class 1 by name, the
 # model's own (a classes.txt beside it, e.g. the demo model) or ImageNet's.
@@ -102,6 +117,7 @@ os.makedirs(home)
 shutil.copy(plugin, os.path.join(T, "plug-ins", "libvar-gimp", "libvar-gimp"))
 env.update(HOME=home, XDG_CONFIG_HOME=home + "/.config", XDG_CACHE_HOME=home + "/.cache",
            XDG_DATA_HOME=home + "/.local/share", GIMP2_DIRECTORY=os.path.join(T, "gimpdir"),
+           GIMP3_DIRECTORY=os.path.join(T, "gimpdir"),
            BABL_INHIBIT_CACHE="1", VAR_THREADS=env.get("VAR_THREADS", "2"), OPENBLAS_NUM_THREADS="1",
            NO_AT_BRIDGE="1", LANGUAGE="en", LC_ALL="C.UTF-8")
 env.pop("LIBVAR_GIMP_LOCALEDIR", None)
@@ -130,13 +146,21 @@ with open(os.path.join(T, "gimprc"), "w") as f:
     # what the dialog's folder chooser stores; the dialog must start with it
     f.write('(libvar-model-folder "%s")\n' % model)
     f.write('(show-tips no)\n(restore-session no)\n(save-session-info no)\n')
+    if gimp3:
+        f.write('(show-welcome-dialog no)\n')
 
 in_png = os.path.join(T, "in.png")
 subprocess.run([sys.executable, pngcheck, "make", in_png], check=True)
 gimp_log = open(os.path.join(T, "gimp.log"), "w")
-start(["gimp", "-d", "-f", "-s", "--stack-trace-mode=never", "-g", os.path.join(T, "gimprc"),
-       "-b", '(plug-in-script-fu-server RUN-NONINTERACTIVE "127.0.0.1" %d "")' % port], env,
-      stdout=gimp_log, stderr=subprocess.STDOUT)
+if gimp3:
+    start([gimp_gui, "-n", "-d", "-f", "-s", "--stack-trace-mode=never", "-g", os.path.join(T, "gimprc"),
+           "--batch-interpreter=plug-in-script-fu-eval",
+           "-b", '(plug-in-script-fu-server #:run-mode RUN-NONINTERACTIVE #:ip "127.0.0.1" #:port %d '
+                 '#:logfile "")' % port], env, stdout=gimp_log, stderr=subprocess.STDOUT)
+else:
+    start(["gimp", "-d", "-f", "-s", "--stack-trace-mode=never", "-g", os.path.join(T, "gimprc"),
+           "-b", '(plug-in-script-fu-server RUN-NONINTERACTIVE "127.0.0.1" %d "")' % port], env,
+          stdout=gimp_log, stderr=subprocess.STDOUT)
 
 
 # ---- the Script-Fu server protocol: 'G', length, script -> 'G', error, length, text
@@ -189,6 +213,7 @@ def xdotool(*args):
 
 
 def wait_window(name, timeout=60):
+    """The first visible window whose title matches `name` (an xdotool regex: POSIX extended)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         ids = xdotool("search", "--onlyvisible", "--name", name)
@@ -234,59 +259,89 @@ class Call(threading.Thread):
             self.result = (False, f"{type(e).__name__}: {e}")
 
 
+# The Script-Fu that differs between the versions: GIMP 3 returns vectors of
+# layers and #t/#f, names the plug-in's arguments, and its getters say "get".
+if gimp3:
+    N_LAYERS = "(vector-length (car (gimp-image-get-layers img)))"
+    # a boolean: #t / #f, or 1 / 0 (GIMP 3.0's Script-Fu returns this one as a number)
+    DIRTY = "(let ((d (car (gimp-image-is-dirty img)))) (if (or (not d) (eqv? d 0)) 0 1))"
+    WIDTH = "(car (gimp-image-get-width img))"
+    LOAD = '(define img (car (gimp-file-load RUN-NONINTERACTIVE "%s")))' % in_png
+    LAYER = "(define layer (vector-ref (car (gimp-image-get-selected-layers img)) 0))"
+
+    def proc(name, mode, **kw):
+        named = " ".join(f"#:{k.replace('_', '-')} {v}" for k, v in kw.items())
+        return f"(plug-in-var-{name} #:run-mode {mode} #:image img #:drawables (vector layer) {named})"
+else:
+    N_LAYERS = "(car (gimp-image-get-layers img))"
+    DIRTY = "(car (gimp-image-is-dirty img))"
+    WIDTH = "(car (gimp-image-width img))"
+    LOAD = '(define img (car (gimp-file-load RUN-NONINTERACTIVE "%s" "in.png")))' % in_png
+    LAYER = "(define layer (car (gimp-image-get-active-layer img)))"
+    ORDER = ["model_dir", "model", "backend", "class", "cfg", "top_k", "top_p", "seed", "variants", "more_smooth"]
+    DEFAULTS = {"model_dir": '""', "model": '""', "backend": '""', "class": -1, "cfg": 4.0, "top_k": 900,
+                "top_p": 0.95, "seed": 0, "variants": 1, "more_smooth": 0, "left": 0, "top": 0, "right": 0,
+                "bottom": 0, "strength": 1.0, "keep_masked": 0, "seamless": 1}
+
+    def proc(name, mode, **kw):
+        """2.10's positional arguments, in the order the plug-in declares them."""
+        order = ORDER + (["left", "top", "right", "bottom"] if name == "outpaint" else []) \
+            + (["strength", "keep_masked", "seamless"] if name != "generate" else [])
+        vals = {**DEFAULTS, **{k: (1 if v == "TRUE" else 0 if v == "FALSE" else v) for k, v in kw.items()}}
+        return f"(plug-in-var-{name} {mode} img layer " + " ".join(str(vals[k]) for k in order) + ")"
+
 conn = connect(time.time() + 120)
 if not expect(conn is not None, "GIMP started with the Script-Fu server"):
     finish()
 
 try:
-    sf_ok('(define img (car (gimp-file-load RUN-NONINTERACTIVE "%s" "in.png")))' % in_png, "load the PNG")
-    sf_ok("(define layer (car (gimp-image-get-active-layer img)))", "active layer")
+    sf_ok(LOAD, "load the PNG")
+    sf_ok(LAYER, "active layer")
     sf_ok("(define disp (car (gimp-display-new img)))", "open a display")
     sf_ok("(gimp-image-select-ellipse img CHANNEL-OP-REPLACE 30 20 36 30)", "select an ellipse")
     # clean from here: one undo step back must make it clean again
     sf_ok("(gimp-image-clean-all img)", "image clean")
     sf_ok("(gimp-displays-flush)", "flush")
     # the image window: GIMP's title format, "*in.png-1.0 (RGB color 8-bit ...) 96x80 – GIMP"
-    image_win = wait_window(r"in\.png-[0-9]")
+    # (GIMP 3.0 names an image loaded by a script "[Untitled]-1.0 (RGB color ...)", 3.2 "[in] (imported)-1.0 (...")
+    image_win = wait_window(r"\]( \(imported\))?-[0-9]+\.[0-9] \(RGB" if gimp3 else r"in\.png-[0-9]")
     if not expect(image_win is not None, "image window shown"):
         for wid in xdotool("search", "--onlyvisible", "--name", "."):
             print("window", wid, xdotool("getwindowname", wid))
-    args = 'img layer "" "" "" -1 4.0 900 0.95 0 1 0'
-    edit_args = '1.0 0 1'   # strength, keep-masked, seamless (in- and out-paint only)
 
     # 1. the dialog, with 3 variants typed in
-    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args} {edit_args})")
+    call = Call(proc("inpaint", "RUN-INTERACTIVE"))
     call.start()
     dlg = wait_window("^VAR In-paint$")
     if expect(dlg is not None, "the VAR In-paint dialog opened"):
         time.sleep(1.0)
-        screenshot("gimp-dialog.png", dlg)
+        screenshot(shot_prefix + "dialog.png", dlg)
         key(dlg, "alt+v")
         key(dlg, "ctrl+a")
         xdotool("type", "--delay", "50", "3")
         key(dlg, "Return")
     call.join(120)
     expect(call.result is not None and call.result[0], f"interactive in-paint finished: {call.result}")
-    n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
+    n = sf_ok(N_LAYERS, "count layers")
     expect(n == "4", f"3 new layers after the interactive run (image has {n} layers)")
-    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "1", "image is dirty after the run")
+    expect(sf_ok(DIRTY, "dirty?") == "1", "image is dirty after the run")
 
     # 2. one Ctrl+Z undoes the whole run
     if image_win:
         key(image_win, "ctrl+z")
-    n = sf_until("(car (gimp-image-get-layers img))", "1")
+    n = sf_until(N_LAYERS, "1")
     expect(n == "1", f"Ctrl+Z removed all new layers at once (image has {n} layers)")
-    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean again after one undo")
+    expect(sf_ok(DIRTY, "dirty?") == "0", "image clean again after one undo")
 
     # 3. last values
-    ok, text = sf(f"(plug-in-var-inpaint RUN-WITH-LAST-VALS {args} {edit_args})", timeout=120)
+    ok, text = sf(proc("inpaint", "RUN-WITH-LAST-VALS"), timeout=120)
     expect(ok and text.strip().endswith(" 3)"), f"RUN-WITH-LAST-VALS made 3 layers again: {text.strip()}")
     if image_win:
         key(image_win, "ctrl+z")
-    expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "undone")
+    expect(sf_until(N_LAYERS, "1") == "1", "undone")
 
     # 4. cancel from the progress window
-    call = Call(f"(plug-in-var-inpaint RUN-INTERACTIVE {args} {edit_args})")
+    call = Call(proc("inpaint", "RUN-INTERACTIVE"))
     call.start()
     dlg = wait_window("^VAR In-paint$")
     if expect(dlg is not None, "the dialog opened again"):
@@ -296,38 +351,38 @@ try:
         key(dlg, "Return")
         prog = wait_window("^VAR in-painting$", timeout=30)
         if expect(prog is not None, "the progress window opened"):
-            screenshot("gimp-progress.png", prog)
+            screenshot(shot_prefix + "progress.png", prog)
             key(prog, "Escape")
     call.join(120)
     # Script-Fu turns a procedure's CANCEL status into #f (no error, no values)
     expect(call.result is not None and call.result[1].strip() == "(#f)",
            f"the run reports the cancel (no return values): {call.result}")
-    n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
+    n = sf_ok(N_LAYERS, "count layers")
     expect(n == "1", f"no layer added by the cancelled run (image has {n} layers)")
-    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image still clean after the cancel")
+    expect(sf_ok(DIRTY, "dirty?") == "0", "image still clean after the cancel")
 
     # 5. out-painting by margins grows the canvas; one Ctrl+Z restores size and layers
-    ok, text = sf('(plug-in-var-outpaint RUN-NONINTERACTIVE img layer "%s" "" "cpu" -1 4.0 900 0.95 1 1 0 '
-                  '16 0 8 0 1.0 0 1)' % model, timeout=120)
+    ok, text = sf(proc("outpaint", "RUN-NONINTERACTIVE", model_dir=f'"{model}"', backend='"cpu"', seed=1, left=16,
+                       right=8), timeout=120)
     expect(ok and text.strip().endswith(" 1)"), f"out-paint by margins: {text.strip()}")
-    w = sf_ok("(car (gimp-image-width img))", "canvas width")
+    w = sf_ok(WIDTH, "canvas width")
     expect(w == "120", f"canvas grew to 120 px ({w})")
     if image_win:
         key(image_win, "ctrl+z")
-    w = sf_until("(car (gimp-image-width img))", "96")
-    n = sf_ok("(car (gimp-image-get-layers img))", "count layers")
+    w = sf_until(WIDTH, "96")
+    n = sf_ok(N_LAYERS, "count layers")
     expect(w == "96" and n == "1", f"one Ctrl+Z restored the canvas ({w} px) and the layers ({n})")
-    expect(sf_ok("(car (gimp-image-is-dirty img))", "dirty?") == "0", "image clean after undoing the out-paint")
+    expect(sf_ok(DIRTY, "dirty?") == "0", "image clean after undoing the out-paint")
 
     # 6. the generate dialog's class picker: class 1's name resolves to class 1
-    call = Call(f"(plug-in-var-generate RUN-INTERACTIVE {args})")
+    call = Call(proc("generate", "RUN-INTERACTIVE"))
     call.start()
     dlg = wait_window("^VAR Generate$")
     if expect(dlg is not None, "the VAR Generate dialog opened"):
-        key(dlg, "alt+l")
+        key(dlg, "alt+a" if gimp3 else "alt+l")
         xdotool("type", "--delay", "50", class1[:4])
         time.sleep(1.0)
-        screenshot("gimp-generate-classes.png")
+        screenshot(shot_prefix + "generate-classes.png")
         xdotool("type", "--delay", "50", class1[4:])
         key(dlg, "Return")
         if xdotool("search", "--onlyvisible", "--name", "^VAR Generate$"):
@@ -341,18 +396,18 @@ try:
         expect("VAR generate" in name and re.search(r"class=1(\D|$)", name) is not None, f"layer named with its parameters and class 1: {name}")
     if image_win:
         key(image_win, "ctrl+z")
-    expect(sf_until("(car (gimp-image-get-layers img))", "1") == "1", "generate undone")
+    expect(sf_until(N_LAYERS, "1") == "1", "generate undone")
 
     # 7. the out-paint dialog's margins: 8 px on the left grow the canvas
-    call = Call(f"(plug-in-var-outpaint RUN-INTERACTIVE {args} 0 0 0 0 {edit_args})")
+    call = Call(proc("outpaint", "RUN-INTERACTIVE"))
     call.start()
     dlg = wait_window("^VAR Out-paint$")
     if expect(dlg is not None, "the VAR Out-paint dialog opened"):
-        key(dlg, "alt+e")
+        key(dlg, "alt+l" if gimp3 else "alt+e")
         key(dlg, "ctrl+a")
         xdotool("type", "--delay", "50", "8")
-        key(dlg, "alt+h")   # untick "Match colours at the edge": pasted as decoded
-        screenshot("gimp-outpaint-dialog.png", dlg)
+        key(dlg, "alt+u" if gimp3 else "alt+h")   # untick "Match colours at the edge": pasted as decoded
+        screenshot(shot_prefix + "outpaint-dialog.png", dlg)
         key(dlg, "Return")
     call.join(120)
     expect(call.result is not None and call.result[0], f"out-paint from the dialog: {call.result}")
@@ -361,11 +416,11 @@ try:
         name = sf_ok(f"(car (gimp-item-get-name {lid}))", "layer name")
         expect("VAR outpaint" in name and " seamless=0" in name,
                f"the dialog's unticked seamless blend reached libvar: {name}")
-    w = sf_ok("(car (gimp-image-width img))", "canvas width")
+    w = sf_ok(WIDTH, "canvas width")
     expect(w == "104", f"the canvas grew by the dialog's 8 px ({w})")
     if image_win:
         key(image_win, "ctrl+z")
-    expect(sf_until("(car (gimp-image-width img))", "96") == "96", "out-paint undone")
+    expect(sf_until(WIDTH, "96") == "96", "out-paint undone")
     sf_ok("(gimp-image-clean-all img)", "clean before quitting")
 except Exception as e:
     expect(False, f"unexpected {type(e).__name__}: {e}")

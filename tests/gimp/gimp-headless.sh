@@ -1,5 +1,6 @@
 #!/bin/sh
-# Headless GIMP 2.10 test of the libvar plug-in, in a throw-away profile.
+# Headless GIMP test of the libvar plug-in (GIMP 2.10, or GIMP 3 when
+# $LIBVAR_GIMP names gimp-console-3.0), in a throw-away profile.
 #
 #   gimp-headless.sh full PLUGIN MODEL_DIR PNGCHECK.py
 #       loads a PNG, selects an antialiased ellipse and runs plug-in-var-inpaint
@@ -17,6 +18,11 @@
 #       the same failure under LANGUAGE=de: the message must be the German one
 #       from LOCALEDIR/de/LC_MESSAGES/libvar-gimp.mo.
 #
+# On GIMP 3 the full scenario is gimp3-scenario.py (Python-Fu, the procedures
+# looked up by name and their arguments set by name; it also in-paints two
+# selected layers at once), the failures are called from Script-Fu (named
+# arguments), and the i18n test also requires the German menu label.
+#
 # MODEL_DIR is any folder var_model_load_dir accepts (the tiny golden model by
 # default; see tests/meson.build).  GIMP exits 0 even when a batch command
 # fails, so the log is checked, and the test ends with an explicit PASS line.
@@ -25,8 +31,15 @@ mode=$1 plugin=$2 model=$3 extra=$4
 # the transformer the plug-in picks (the smallest present), as result layers name it
 model_stem=$(for f in "$model"/var_d*.pth; do basename "$f" .pth; done | sort -t d -k 2 -n | head -n 1)
 
+gimp=${LIBVAR_GIMP:-gimp}
+case "$("$gimp" --version 2>/dev/null)" in
+  *"version 2."*) gimp3=false ;;
+  *) gimp3=true ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/libvar-gimp-test.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP_T:-}" ] || rm -rf "$T"' EXIT
 mkdir -p "$T/home" "$T/plug-ins/libvar-gimp" "$T/out"
 cp "$plugin" "$T/plug-ins/libvar-gimp/libvar-gimp" || exit 1
 
@@ -34,30 +47,55 @@ cp "$plugin" "$T/plug-ins/libvar-gimp/libvar-gimp" || exit 1
 # GIMP2_DIRECTORY (created by GIMP itself); the plug-in comes in through the
 # plug-in-path of a gimprc of our own.
 export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config" XDG_CACHE_HOME="$T/home/.cache" \
-       XDG_DATA_HOME="$T/home/.local/share" GIMP2_DIRECTORY="$T/gimpdir"
+       XDG_DATA_HOME="$T/home/.local/share" GIMP2_DIRECTORY="$T/gimpdir" GIMP3_DIRECTORY="$T/gimpdir"
 unset DISPLAY
 export BABL_INHIBIT_CACHE=1 VAR_THREADS="${VAR_THREADS:-2}" OPENBLAS_NUM_THREADS=1
 printf '(plug-in-path "${gimp_dir}/plug-ins:${gimp_plug_in_dir}/plug-ins:%s")\n' "$T/plug-ins" > "$T/gimprc"
 
-# In-painting an image without a selection must fail with a clear message.
-noselection="(let* ((image (car (gimp-image-new 32 32 RGB)))
+# In-painting an image without a selection must fail with a clear message;
+# a strength outside 0..1 must fail with libvar's message.
+if $gimp3; then
+  inpaint3="plug-in-var-inpaint #:run-mode RUN-NONINTERACTIVE #:image image #:drawables (vector layer)
+            #:model-dir \"$model\" #:backend \"cpu\""
+  noselection="(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image \"bg\" 32 32 RGB-IMAGE 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  ($inpaint3))"
+  badstrength="(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image \"bg\" 32 32 RGB-IMAGE 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
+  ($inpaint3 #:strength 2.0))"
+else
+  noselection="(let* ((image (car (gimp-image-new 32 32 RGB)))
        (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
   (gimp-image-insert-layer image layer 0 0)
   (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0 1.0 0 1))"
-
-# A strength outside 0..1 must fail with libvar's message.
-badstrength="(let* ((image (car (gimp-image-new 32 32 RGB)))
+  badstrength="(let* ((image (car (gimp-image-new 32 32 RGB)))
        (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
   (gimp-image-insert-layer image layer 0 0)
   (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
   (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0 2.0 0 1))"
+fi
 
+# run_gimp [python] -b CMD...: Script-Fu commands (or Python-Fu ones), then
+# quit.  GIMP 2.10 exits 0 even when a command fails; GIMP 3 stops at the
+# first failing command and exits 70, which callers that expect a failure
+# allow with may_fail=true.
+may_fail=false
 run_gimp() {
-  timeout 240 gimp -i -d -f --stack-trace-mode=never -g "$T/gimprc" "$@" -b '(gimp-quit 0)' \
-    > "$T/gimp.log" 2>&1 < /dev/null
+  if $gimp3; then
+    interp=plug-in-script-fu-eval
+    [ "$1" = python ] && { interp=python-fu-eval; shift; }
+    timeout 240 "$gimp" -i -n --stack-trace-mode=never -g "$T/gimprc" --batch-interpreter=$interp "$@" --quit \
+      > "$T/gimp.log" 2>&1 < /dev/null
+  else
+    timeout 240 "$gimp" -i -d -f --stack-trace-mode=never -g "$T/gimprc" "$@" -b '(gimp-quit 0)' \
+      > "$T/gimp.log" 2>&1 < /dev/null
+  fi
   rc=$?
   cat "$T/gimp.log"
-  if [ $rc -ne 0 ]; then
+  if [ $rc -ne 0 ] && ! { $may_fail && $gimp3 && [ $rc -eq 70 ]; }; then
     echo "FAIL: gimp exited with $rc"
     exit 1
   fi
@@ -65,9 +103,22 @@ run_gimp() {
 
 if [ "$mode" = i18n ]; then
   export LIBVAR_GIMP_LOCALEDIR="$extra" LANGUAGE=de LC_ALL=C.UTF-8
-  run_gimp -b "$noselection"
-  # GIMP translates the menu labels through the domain the plug-in registers.
-  if ! grep -q '(locale-def "libvar-gimp"' "$T/gimpdir/pluginrc"; then
+  if $gimp3 && ! locale -a 2>/dev/null | grep -qi '^de_DE'; then
+    # Newer C libraries (Debian 13's) ignore LANGUAGE under C.UTF-8 and the
+    # root has no German locale: a copy of C.UTF-8 named de_DE.UTF-8 is enough
+    # for gettext, which picks the catalogue by the locale's name.
+    mkdir -p "$T/locale" && cp -r /usr/lib/locale/C.utf8 "$T/locale/de_DE.UTF-8" || exit 1
+    export LOCPATH="$T/locale" LC_ALL=de_DE.UTF-8
+  fi
+  may_fail=true run_gimp -b "$noselection"
+  if $gimp3; then
+    # GIMP 3 keeps the menu labels as the plug-in (translated) registered them.
+    if ! grep -q 'VAR _Einfüllen' "$T/gimpdir/pluginrc"; then
+      echo "FAIL: the menu label is not German (pluginrc)"
+      exit 1
+    fi
+  # GIMP 2.10 translates the menu labels through the domain the plug-in registers.
+  elif ! grep -q '(locale-def "libvar-gimp"' "$T/gimpdir/pluginrc"; then
     echo "FAIL: the plug-in did not register its gettext domain (pluginrc)"
     exit 1
   fi
@@ -83,11 +134,18 @@ checker=$extra
 if [ "$mode" = batch ]; then
   mkdir -p "$T/photos"
   python3 "$checker" make "$T/photos/a.png" 96 80 && python3 "$checker" make "$T/photos/b.png" 120 72 || exit 1
-  GIMP_ARGS="-d -f --stack-trace-mode=never -g $T/gimprc" timeout 240 sh "$5" "$T/photos" -50 -40 40 30 "$model" || exit 1
+  if $gimp3; then args="-n --stack-trace-mode=never -g $T/gimprc"; else args="-d -f --stack-trace-mode=never -g $T/gimprc"; fi
+  GIMP=$gimp GIMP_ARGS="$args" timeout 240 sh "$5" "$T/photos" -50 -40 40 30 "$model" || exit 1
   for n in a b; do
     python3 "$checker" rect "$T/photos/$n.png" "$T/photos/$n-inpainted.png" -50 -40 40 30 10 || exit 1
   done
   [ ! -e "$T/photos/a-inpainted-inpainted.png" ] || { echo "FAIL: results were in-painted again"; exit 1; }
+  # an image that fails (here: not a PNG at all) fails the run with GIMP's error
+  mkdir -p "$T/bad" && echo "not a picture" > "$T/bad/broken.png"
+  GIMP=$gimp GIMP_ARGS="$args" timeout 240 sh "$5" "$T/bad" 0 0 8 8 "$model" > "$T/bad.log" 2>&1
+  if [ $? -ne 1 ] || ! grep -q 'batch-inpaint: failed' "$T/bad.log" || ! grep -qi 'error' "$T/bad.log"; then
+    cat "$T/bad.log"; echo "FAIL: a broken image did not fail the batch"; exit 1
+  fi
   STRENGTH='0.5) (gimp-quit 1' sh "$5" "$T/photos" 0 0 8 8 "$model" 2> "$T/err.txt"
   [ $? -eq 2 ] && grep -q 'is not a number' "$T/err.txt" || { echo "FAIL: a non-number STRENGTH was let through"; exit 1; }
   echo "PASS: the batch recipe in-painted the folder"
@@ -95,6 +153,27 @@ if [ "$mode" = batch ]; then
 fi
 python3 "$checker" make "$T/in.png" || exit 1
 O="$T/out"
+if $gimp3; then
+  VARTEST_IN="$T/in.png" VARTEST_OUT="$O" VARTEST_MODEL="$model" VARTEST_MODEL_STEM="$model_stem" \
+    run_gimp python -b "exec(open('$here/gimp3-scenario.py').read())"
+  cp "$T/gimp.log" "$T/scenario.log"
+  status=0
+  grep -q 'VARTEST DONE 0 failed' "$T/scenario.log" || { echo "FAIL: the Python-Fu scenario did not pass"; status=1; }
+  grep -q 'VARTEST FAILED' "$T/scenario.log" && { echo "FAIL: a Python-Fu check failed"; status=1; }
+  # GIMP 3 stops at the first failing command and exits 70: one run each
+  may_fail=true run_gimp -b "$noselection"
+  if [ $rc -ne 70 ] || ! grep -q 'There is no selection. Select the area to in-paint first' "$T/gimp.log"; then
+    echo "FAIL: in-painting without a selection did not fail with its message (Script-Fu)"; status=1
+  fi
+  may_fail=true run_gimp -b "$badstrength"
+  if [ $rc -ne 70 ] || ! grep -q 'strength must be between 0 and 1' "$T/gimp.log"; then
+    echo "FAIL: a strength of 2 did not fail with libvar's message (Script-Fu)"; status=1
+  fi
+  [ $status -eq 0 ] || exit 1
+  python3 "$checker" check "$O" || exit 1
+  echo "PASS: libvar GIMP 3 plug-in headless test"
+  exit 0
+fi
 scenario="(begin
  (define (check ok what) (if ok (gimp-message (string-append \"VARTEST ok \" what))
                                 (error (string-append \"VARTEST FAILED \" what))))

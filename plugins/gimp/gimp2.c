@@ -1,5 +1,5 @@
 /*
- * main.c — libvar's GIMP 2.10 plug-in: registers plug-in-var-inpaint,
+ * gimp2.c — the GIMP 2.10 front end: registers plug-in-var-inpaint,
  * plug-in-var-outpaint and plug-in-var-generate under <Image>/Filters/Generate
  * and dispatches their runs (interactive, with last values, non-interactive).
  *
@@ -9,7 +9,8 @@
  * return value is the (translated) reason, which GIMP shows or passes on to
  * the calling script.
  */
-#include "plugin.h"
+#include "api.h"
+#include "gimp2-front.h"
 
 #include <libgimp/gimpui.h>
 #include <locale.h>
@@ -87,43 +88,27 @@ init_i18n (void)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 }
 
+/* GIMP 2.10 translates the menu label and blurb itself, through the domain registered in query(). */
+static void
+install (VarProcKind kind, const GimpParamDef *args, gint n_args)
+{
+  const VarProcInfo *info = var_proc_info (kind);
+
+  gimp_install_procedure (info->name, info->blurb, info->help, "libvar authors", "libvar authors", "2026",
+                          info->menu_label, "RGB*, GRAY*", GIMP_PLUGIN, n_args, G_N_ELEMENTS (return_vals_def),
+                          args, return_vals_def);
+  gimp_plugin_menu_register (info->name, "<Image>/Filters/Generate");
+}
+
 static void
 query (void)
 {
   init_i18n ();
   gimp_plugin_domain_register (GETTEXT_PACKAGE, locale_dir ());
 
-  gimp_install_procedure (PROC_INPAINT,
-                          N_("Regenerate the selected area with VAR"),
-                          "In-paints the active selection of the layer with a VAR model (libvar). The selection "
-                          "is the mask: feathered edges blend, pixels outside it stay bit-identical. Each variant "
-                          "becomes a new layer above the layer, named with its parameters, in one undo step.",
-                          "libvar authors", "libvar authors", "2026",
-                          N_("VAR _In-paint..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (inpaint_args), G_N_ELEMENTS (return_vals_def),
-                          inpaint_args, return_vals_def);
-  gimp_plugin_menu_register (PROC_INPAINT, "<Image>/Filters/Generate");
-
-  gimp_install_procedure (PROC_OUTPAINT,
-                          N_("Extend the image beyond its layer with VAR"),
-                          "Out-paints with a VAR model: fills the canvas outside the layer (after Image > Canvas "
-                          "Size) and the layer's transparent pixels, or, with margins, enlarges the canvas by "
-                          "them first. Each variant becomes a new canvas-sized layer, in one undo step.",
-                          "libvar authors", "libvar authors", "2026",
-                          N_("VAR _Out-paint..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (outpaint_args), G_N_ELEMENTS (return_vals_def),
-                          outpaint_args, return_vals_def);
-  gimp_plugin_menu_register (PROC_OUTPAINT, "<Image>/Filters/Generate");
-
-  gimp_install_procedure (PROC_GENERATE,
-                          N_("Generate an image of a class with VAR"),
-                          "Generates a class-conditional image (ImageNet class) at the model's size with a VAR "
-                          "model, as a new layer centred on the canvas (one per variant), in one undo step.",
-                          "libvar authors", "libvar authors", "2026",
-                          N_("VAR _Generate..."), "RGB*, GRAY*", GIMP_PLUGIN,
-                          G_N_ELEMENTS (common_args), G_N_ELEMENTS (return_vals_def),
-                          common_args, return_vals_def);
-  gimp_plugin_menu_register (PROC_GENERATE, "<Image>/Filters/Generate");
+  install (VAR_PROC_INPAINT, inpaint_args, G_N_ELEMENTS (inpaint_args));
+  install (VAR_PROC_OUTPAINT, outpaint_args, G_N_ELEMENTS (outpaint_args));
+  install (VAR_PROC_GENERATE, common_args, G_N_ELEMENTS (common_args));
 }
 
 /* Copies the PDB arguments after (run-mode, image, drawable) into vals. */
@@ -157,20 +142,21 @@ values_from_params (VarProcKind kind, gint nparams, const GimpParam *param, VarV
       vals->keep_masked = edit[1].data.d_int32 != 0;
       vals->seamless = edit[2].data.d_int32 != 0;
     }
-  return vals->variants >= 1 && vals->variants <= VAR_MAX_VARIANTS;
+  return TRUE;
 }
 
 static void
 run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals, GimpParam **return_vals)
 {
   static GimpParam  values[3];
-  static GArray    *new_layers;
-  GimpPDBStatusType status = GIMP_PDB_SUCCESS;
+  static gchar     *message;
+  g_autoptr (GArray) new_layers = NULL;
+  g_autoptr (GError) error = NULL;
   GimpRunMode       run_mode;
   VarProcKind       kind;
   VarValues         vals;
-  gchar            *error = NULL;
   gint32            image, drawable;
+  gboolean          ok = FALSE;
 
   init_i18n ();
   gegl_init (NULL, NULL);
@@ -180,12 +166,7 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
   values[0].type = GIMP_PDB_STATUS;
   values[0].data.d_status = GIMP_PDB_SUCCESS;
 
-  if (strcmp (name, PROC_OUTPAINT) == 0)
-    kind = VAR_PROC_OUTPAINT;
-  else if (strcmp (name, PROC_GENERATE) == 0)
-    kind = VAR_PROC_GENERATE;
-  else
-    kind = VAR_PROC_INPAINT;
+  kind = var_proc_kind (name);
 
   if (nparams < 3)
     {
@@ -214,50 +195,54 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
     case GIMP_RUN_NONINTERACTIVE:
     default:
       if (! values_from_params (kind, nparams, param, &vals))
-        {
-          status = GIMP_PDB_CALLING_ERROR;
-          error = g_strdup_printf (_("%s: wrong number of arguments or variants outside 1-%d."), name,
-                                   VAR_MAX_VARIANTS);
-        }
+        g_set_error (&error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CALLING,
+                     _("%s: wrong number of arguments or variants outside 1-%d."), name, VAR_MAX_VARIANTS);
       break;
     }
 
-  if (status == GIMP_PDB_SUCCESS)
+  if (! error)
     {
       gboolean interactive = run_mode == GIMP_RUN_INTERACTIVE;
 
       if (vals.random_seed)
         vals.seed = (guint32) g_random_int_range (0, G_MAXINT32);
-      new_layers = g_array_new (FALSE, FALSE, sizeof (gint32));
+      new_layers = g_array_new (FALSE, FALSE, sizeof (ApiLayer));
       switch (kind)
         {
         case VAR_PROC_INPAINT:
-          status = var_proc_inpaint (image, drawable, &vals, interactive, new_layers, &error);
+          ok = var_proc_inpaint (image, &drawable, 1, &vals, interactive, new_layers, &error);
           break;
         case VAR_PROC_OUTPAINT:
-          status = var_proc_outpaint (image, drawable, &vals, interactive, new_layers, &error);
+          ok = var_proc_outpaint (image, drawable, &vals, interactive, new_layers, &error);
           break;
         case VAR_PROC_GENERATE:
-          status = var_proc_generate (image, drawable, &vals, interactive, new_layers, &error);
+          ok = var_proc_generate (image, drawable, &vals, interactive, new_layers, &error);
           break;
         }
-      if (status == GIMP_PDB_SUCCESS && run_mode != GIMP_RUN_NONINTERACTIVE)
+      if (ok && run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();
     }
 
-  values[0].data.d_status = status;
-  if (status == GIMP_PDB_SUCCESS)
+  if (ok)
     {
       *nreturn_vals = 3;
       values[1].type = GIMP_PDB_LAYER;
       values[1].data.d_layer = new_layers->len ? g_array_index (new_layers, gint32, 0) : -1;
       values[2].type = GIMP_PDB_INT32;
       values[2].data.d_int32 = (gint32) new_layers->len;
+      return;
     }
-  else if (error && status != GIMP_PDB_CANCEL)
+  if (g_error_matches (error, VAR_GIMP_ERROR, VAR_GIMP_ERROR_CANCELLED))
     {
-      *nreturn_vals = 2;
-      values[1].type = GIMP_PDB_STRING;
-      values[1].data.d_string = error;   /* sent after run() returns */
+      values[0].data.d_status = GIMP_PDB_CANCEL;
+      return;
     }
+  values[0].data.d_status = error && error->code == VAR_GIMP_ERROR_CALLING ? GIMP_PDB_CALLING_ERROR
+                                                                          : GIMP_PDB_EXECUTION_ERROR;
+  /* sent after run() returns: kept until the next call */
+  g_free (message);
+  message = g_strdup (error ? error->message : _("VAR failed."));
+  *nreturn_vals = 2;
+  values[1].type = GIMP_PDB_STRING;
+  values[1].data.d_string = message;
 }
