@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config meson ninja-build gettext python3 python3-numpy
   ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd clinfo libclblast-dev
   libglib2.0-dev libgegl-dev libbabl-dev libgimp2.0-dev gimp
   krita python3-pyqt5 python3-sip python3-pyqt6
-  xvfb xauth xdotool clang libclang-rt-14-dev"
+  xvfb xauth xdotool clang libclang-rt-14-dev
+  gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine wine64 dpkg-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

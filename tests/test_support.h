@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "golden.h"
+#include "win_compat.h"
 
 #ifndef VAR_TEST_DATA
 #error "VAR_TEST_DATA must point at tests/data"

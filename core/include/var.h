@@ -361,8 +361,9 @@ VAR_API var_status var_model_load_dir(var_ctx *ctx, const char *dir, const char 
 VAR_API void var_model_free(var_model *model);
 VAR_API var_vqvae *var_model_vqvae(var_model *model);
 VAR_API var_transformer *var_model_transformer(var_model *model);
-/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models). Static storage,
- * rewritten by each call. */
+/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models); on Windows
+ * %LOCALAPPDATA%\libvar\models.  Static storage, rewritten by each call.  Paths
+ * given to and returned by libvar are UTF-8 on every system. */
 VAR_API const char *var_default_model_dir(void);
 
 typedef struct var_model_info {

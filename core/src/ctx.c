@@ -2,6 +2,7 @@
  * logging and allocation are status.c's, which needs no context internals
  * beyond the message buffer. */
 #include "internal.h"
+#include "os.h"
 #include "backend.h"
 #include "threads.h"
 
@@ -125,6 +126,9 @@ void var_ctx_free(var_ctx *ctx)
   var_backend_destroy(ctx->backend);
   var_pool_free(ctx->pool);
   free(ctx);
+#ifdef _WIN32
+  var_os_release_cache();   /* the big blocks os_win32.c kept for reuse */
+#endif
 }
 
 const char *var_ctx_last_error(const var_ctx *ctx) { return ctx ? ctx->err : var_last_init_error(); }

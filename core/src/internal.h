@@ -31,7 +31,11 @@ struct var_ctx {
 };
 
 #if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+#define VAR_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))   /* MinGW's C99 printf, not msvcrt's */
+#else
 #define VAR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#endif
 #define VAR_UNUSED __attribute__((unused))
 #define VAR_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VAR_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -31,7 +31,7 @@ typedef struct options {
 static const char *const common_help =
   "Model:\n"
   "  --model-dir DIR     folder with the checkpoints (default: $VAR_MODEL_DIR, else\n"
-  "                      ~/.local/share/libvar/models); needs vae_ch160v4096z32.pth and a\n"
+  "                      " CLI_DEFAULT_MODEL_DIR "); needs vae_ch160v4096z32.pth and a\n"
   "                      var_dNN.pth from https://huggingface.co/FoundationVision/var\n"
   "  --model NAME        transformer to use: var_d16, d30, var_d36.pth ... (default: the\n"
   "                      smallest in the folder); a path such as models/var_d20.pth also works\n"

@@ -20,11 +20,11 @@ static void usage(FILE *fp)
           "  convert IN OUT.safetensors --dtype T  rewrite a checkpoint with bf16, f16 or int8 weights\n"
           "  version                             print the library version\n"
           "\n"
-          "Models are read from --model-dir, else $VAR_MODEL_DIR, else ~/.local/share/libvar/models:\n"
+          "Models are read from --model-dir, else $VAR_MODEL_DIR, else %s:\n"
           "put vae_ch160v4096z32.pth and var_d16.pth (or d20, d24, d30, d36) from\n"
           "https://huggingface.co/FoundationVision/var there.\n"
           "\n"
-          "Run `var COMMAND --help` for a command's options.\n");
+          "Run `var COMMAND --help` for a command's options.\n", CLI_DEFAULT_MODEL_DIR);
 }
 
 int main(int argc, char **argv)

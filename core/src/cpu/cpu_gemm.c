@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+/* The heap maps and unmaps the 512 KB panel on every call there: os_win32.c keeps it. */
+#include "os.h"
+#define scratch_alloc var_os_alloc64
+#define scratch_free var_os_free64
+#else
+#define scratch_alloc malloc
+#define scratch_free free
+#endif
+
 #ifdef VAR_HAVE_CBLAS
 #include <cblas.h>
 #include <pthread.h>
@@ -78,7 +88,7 @@ VAR_TARGET_AVX2 static void kern_4x16(int kc, const float *a, const float *b, fl
 static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
 {
   const gemm_job *j = arg;
-  float *pa = malloc(sizeof(float) * MC * KC), *pb = malloc(sizeof(float) * KC * NC);
+  float *pa = scratch_alloc(sizeof(float) * MC * KC), *pb = scratch_alloc(sizeof(float) * KC * NC);
   int64_t t;
   (void)thread;
   if (!pa || !pb) abort();   /* a few hundred KiB: treated like a stack overflow */
@@ -127,8 +137,8 @@ static void gemm_tile(void *arg, int64_t begin, int64_t end, int thread)
       }
     }
   }
-  free(pa);
-  free(pb);
+  scratch_free(pa);
+  scratch_free(pb);
 }
 #endif
 

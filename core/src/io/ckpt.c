@@ -4,6 +4,7 @@
 #include "io/json.h"
 #include "io/pickle.h"
 #include "io/zip.h"
+#include "os.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -384,6 +385,11 @@ static var_status open_safetensors(var_checkpoint *ck)
  * pages are touched; a file that is merely replaced by rename is safe.) */
 static var_status map_file(var_checkpoint *ck, const char *path)
 {
+#ifdef _WIN32
+  var_status st = var_os_map_file(ck->ctx, path, &ck->map, &ck->map_size);
+  if (st == VAR_OK) ck->mapped = VAR_CKPT_MMAP;
+  return st;
+#else
   int fd = open(path, O_RDONLY);
   struct stat sb;
   if (fd < 0) return var_fail(ck->ctx, VAR_ERR_IO, "cannot open the file: %s", strerror(errno));
@@ -440,6 +446,7 @@ static var_status map_file(var_checkpoint *ck, const char *path)
     ck->mapped = VAR_CKPT_HEAP;
   }
   return VAR_OK;
+#endif
 }
 
 void var_checkpoint_free(var_checkpoint *ck)
@@ -454,7 +461,9 @@ void var_checkpoint_free(var_checkpoint *ck)
   free(ck->owned);
   free(ck->tensors);
   free(ck->by_name);
-#ifndef _WIN32
+#ifdef _WIN32
+  if (ck->map && ck->mapped == VAR_CKPT_MMAP) var_os_unmap_file(ck->map);
+#else
   if (ck->map && ck->mapped == VAR_CKPT_MMAP) munmap((void *)ck->map, ck->map_size);
 #endif
   if (ck->map && ck->mapped == VAR_CKPT_HEAP) var_free((void *)ck->map);
