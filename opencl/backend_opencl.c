@@ -63,6 +63,7 @@ static const var_backend_ops opencl_ops = {
   .cfg_combine = ocl_cfg_combine,
   .sample = ocl_sample,
   .gumbel_mix = ocl_gumbel_mix,
+  /* no .linear_lp: reduced-precision weights arrive as float32 (model/tf_weights.c) */
 };
 
 var_status var_backend_opencl_new(var_ctx *ctx, const char *device_spec, var_backend **out)

@@ -56,6 +56,35 @@ if ninja -C build-fuzz fuzz/fuzz_checkpoint fuzz/fuzz_png; then
 else
   rc=1
 fi
+# Windows: the MinGW-w64 cross build (cross/x86_64-w64-mingw32.txt) and its
+# tests under Wine -- the CUnit suites that need no GIMP, Krita or OpenCL, and
+# cli-parity: var.exe against build-win-ref/tools/var, a Linux build of the same
+# tree with the same portable SGEMM (OpenBLAS adds in another order).  CUnit and
+# libpng come from Debian's source packages (scripts/fetch-win-sources.sh).
+win_logs=""
+if sh scripts/fetch-win-sources.sh; then
+  [ -f build-win-ref/build.ninja ] || meson setup build-win-ref -Dblas=disabled -Dpng=enabled -Dopencl=disabled \
+    -Dgimp=disabled -Dkrita=disabled -Dtests=false || rc=1
+  [ -f build-win/build.ninja ] || meson setup build-win --cross-file cross/x86_64-w64-mingw32.txt \
+    -Dnative_var="$PWD/build-win-ref/tools/var" -Dblas=disabled -Dpng=enabled -Dopencl=disabled -Dgimp=disabled \
+    -Dkrita=disabled || rc=1
+  if ninja -C build-win-ref tools/var && ninja -C build-win; then
+    # the Wine prefix first, alone, so that parallel first runs do not race to make it
+    WINEPREFIX="$PWD/build-win/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" wine wineboot -i \
+      >/dev/null 2>&1
+    meson test -C build-win --no-rebuild -v --num-processes 2 || rc=1
+    # Wine's server and its service processes stay behind otherwise
+    WINEPREFIX="$PWD/build-win/wineprefix" wineserver -k 2>/dev/null || true
+    win_logs=build-win/meson-logs/testlog.json
+  else
+    rc=1
+  fi
+else
+  echo "scripts/fetch-win-sources.sh failed: no Windows build" >&2
+  rc=1
+fi
+# shellcheck disable=SC2086
 python3 scripts/summarize-tests.py build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
-  build-d13/meson-logs/testlog.json build-tsan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json || rc=1
+  build-d13/meson-logs/testlog.json build-tsan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json \
+  $win_logs || rc=1
 exit $rc

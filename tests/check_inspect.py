@@ -15,7 +15,10 @@ ROW = re.compile(r"^(\S+)\s+(\[[^\]]*\])\s+(\S+)$")
 
 
 def inspect(exe, path):
-    out = subprocess.run([exe, "inspect", path, "--tensors"], check=True, capture_output=True, text=True).stdout
+    # A cross build's var.exe runs through meson's exe wrapper (Wine).
+    wrapper = os.environ.get("MESON_EXE_WRAPPER", "").split()
+    out = subprocess.run(wrapper + [exe, "inspect", path, "--tensors"], check=True, capture_output=True,
+                         text=True).stdout
     head, _, table = out.partition("\n\n")
     fields = dict(line.split(": ", 1) for line in head.splitlines())
     rows = []

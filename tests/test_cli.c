@@ -749,6 +749,52 @@ static void test_cli_outpaint_transparent(void)
   free(im.data);
 }
 
+/* var convert / inspect / --dtype: the converted file and converting on load make the same image. */
+static void test_cli_convert(void)
+{
+  char out[65536], args[2048], err[512], dir[600];
+  var_image a, b;
+  snprintf(dir, sizeof dir, "%s", tmp_path("int8-models"));
+  CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+  snprintf(args, sizeof args, "convert %s/var_demo.pth %s/var_demo_int8.safetensors --dtype int8", DEMO_MODEL_DIR, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "int8 weights") != NULL);
+  snprintf(args, sizeof args, "convert %s/vae_demo.pth %s/vae_demo.safetensors --dtype f32", DEMO_MODEL_DIR, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  snprintf(args, sizeof args, "inspect %s/var_demo_int8.safetensors --tensors", dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "int8: 22 tensors") != NULL);   /* 4 blocks x 5 layers + head_nm.ada_lin + head */
+  CU_ASSERT(strstr(out, "tensor bytes: ") != NULL);
+  CU_ASSERT(strstr(out, "blocks.0.ffn.fc1.weight_scale") != NULL);
+  snprintf(args, sizeof args, "generate --model-dir %s --model var_demo_int8 --class 1 --seed 4 --out %s", dir,
+           tmp_path("int8-file.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT(strstr(out, "var_demo_int8") != NULL);
+  snprintf(args, sizeof args, "generate --model-dir %s --dtype int8 --class 1 --seed 4 --out %s", DEMO_MODEL_DIR,
+           tmp_path("int8-load.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 0);
+  CU_ASSERT_FATAL(png_read_rgba(tmp_path("int8-file.png"), &a, err, sizeof err) == 0);
+  CU_ASSERT_FATAL(png_read_rgba(tmp_path("int8-load.png"), &b, err, sizeof err) == 0);
+  CU_ASSERT(a.width == b.width && a.height == b.height && !memcmp(a.data, b.data, (size_t)a.stride * a.height));
+  free(a.data);
+  free(b.data);
+  /* errors */
+  snprintf(args, sizeof args, "convert %s/var_demo.pth %s/x.safetensors --dtype int4", DEMO_MODEL_DIR, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "int4") != NULL);
+  snprintf(args, sizeof args, "convert %s/vae_demo.pth %s/x.safetensors --dtype int8", DEMO_MODEL_DIR, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 1);
+  CU_ASSERT(strstr(out, "not int8") != NULL);
+  snprintf(args, sizeof args, "convert %s/var_demo.pth %s/x.safetensors", DEMO_MODEL_DIR, dir);
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "usage: var convert") != NULL);
+  snprintf(args, sizeof args, "ls %s/x.safetensors* >/dev/null 2>&1", dir);
+  CU_ASSERT(system(args) != 0);   /* no partial output left behind */
+  snprintf(args, sizeof args, "generate --model-dir %s --dtype float8 --out %s", DEMO_MODEL_DIR, tmp_path("y.png"));
+  CU_ASSERT_EQUAL(run_var(args, out, sizeof out), 2);
+  CU_ASSERT(strstr(out, "--dtype") != NULL);
+}
+
 static void test_cli_classes(void)
 {
   char out[65536];
@@ -785,6 +831,7 @@ int main(void)
     { "var: unreadable and mismatched files", test_cli_file_errors },
     { "var: missing model says what to download", test_cli_missing_model },
     { "var classes", test_cli_classes },
+    { "var convert, inspect and --dtype", test_cli_convert },
     { "var inpaint/outpaint/generate on the tiny golden model", test_cli_tiny_model },
     { "var generate/inpaint on the shipped demo model", test_cli_demo_model },
     { "var: outputs all or none, existing files kept when a write fails", test_cli_outputs_atomic },

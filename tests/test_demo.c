@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "test_support.h"
+#include "utf8_files.h"
 #include "var.h"
 
 #define DEMO_DIR VAR_TEST_DATA "/demo"
@@ -124,6 +125,44 @@ static void test_demo_hostile_class_names(void)
     unlink(path);
   }
   rmdir(dir);
+}
+
+/* Paths are UTF-8 in the API on every system (on Windows libvar widens them for
+ * the wide-character calls): the demo model, its class names included, loads
+ * from a folder whose name is not ASCII (and not in any one ANSI code page). */
+static void test_demo_utf8_folder(void)
+{
+  static const char *const files[] = { "vae_demo.pth", "var_demo.pth", "classes.txt" };
+  char dir[256], from[1024], to[1024];
+  var_ctx *ctx = NULL;
+  var_model *m;
+  var_model_info info;
+  int i;
+  snprintf(dir, sizeof dir, "libvar-mod\xc3\xa8les-\xce\xb1\xce\xb2-\xe6\xa8\xa1\xe5\x9e\x8b-%ld", (long)getpid());
+  CU_ASSERT_EQUAL_FATAL(utf8_mkdir(dir), 0);
+  for (i = 0; i < 3; i++) {
+    snprintf(from, sizeof from, "%s/%s", DEMO_MODEL, files[i]);
+    snprintf(to, sizeof to, "%s/%s", dir, files[i]);
+    CU_ASSERT_EQUAL_FATAL(utf8_copy(from, to), 0);
+  }
+  CU_ASSERT_EQUAL_FATAL(var_ctx_new(NULL, &ctx), VAR_OK);
+  m = load(ctx, dir);
+  CU_ASSERT_EQUAL_FATAL(var_model_get_info(m, &info), VAR_OK);
+  CU_ASSERT_STRING_EQUAL(info.name, "var_demo");
+  CU_ASSERT_EQUAL(info.own_class_names, 6);
+  CU_ASSERT_STRING_EQUAL(var_model_class_name(m, 3), "rings");
+  var_model_free(m);
+  /* and a missing file in it is named in the message, in UTF-8 */
+  snprintf(to, sizeof to, "%s/var_demo.pth", dir);
+  CU_ASSERT_EQUAL(utf8_unlink(to), 0);
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, dir, NULL, &m), VAR_ERR_NOT_FOUND);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), dir) != NULL);
+  var_ctx_free(ctx);
+  for (i = 0; i < 3; i++) {
+    snprintf(to, sizeof to, "%s/%s", dir, files[i]);
+    utf8_unlink(to);
+  }
+  CU_ASSERT_EQUAL(utf8_rmdir(dir), 0);
 }
 
 /* var_model_dir_class_names gives a folder's model's names as the loaded model does */
@@ -302,6 +341,7 @@ int main(void)
     { "demo transformer: teacher-forced forward vs PyTorch", test_demo_tf },
     { "demo class names from classes.txt", test_demo_class_names },
     { "hostile classes.txt is skipped line by line", test_demo_hostile_class_names },
+    { "a model folder with a non-ASCII (UTF-8) name", test_demo_utf8_folder },
     { "a model folder's class names without loading the model", test_demo_dir_class_names },
     { "seamless blend: gradient colours restored, texture not worse", test_demo_seamless },
     { NULL, NULL },

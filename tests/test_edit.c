@@ -756,6 +756,19 @@ static void test_model_dir(void)
   CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/nonexistent/flag-dir", NULL, &m), VAR_ERR_NOT_FOUND);
   CU_ASSERT(strstr(var_ctx_last_error(ctx), "/nonexistent/flag-dir") != NULL);
   unsetenv("VAR_MODEL_DIR");
+#ifdef _WIN32
+  /* %LOCALAPPDATA%\libvar\models; a relative value is ignored, as XDG_DATA_HOME's is;
+   * a non-ASCII one comes back in UTF-8 */
+  setenv("LOCALAPPDATA", "C:\\nonexistent\\appdata", 1);
+  CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "C:\\nonexistent\\appdata\\libvar\\models");
+  CU_ASSERT_EQUAL(var_model_load_dir(ctx, NULL, "var_d20", &m), VAR_ERR_NOT_FOUND);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "C:\\nonexistent\\appdata\\libvar\\models") != NULL);
+  CU_ASSERT(strstr(var_ctx_last_error(ctx), "var_d20.pth") != NULL);
+  CU_ASSERT_EQUAL(_wputenv_s(L"LOCALAPPDATA", L"C:\\Users\\Jos\u00e9\\AppData\\Local"), 0);
+  CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "C:\\Users\\Jos\xc3\xa9\\AppData\\Local\\libvar\\models");
+  setenv("LOCALAPPDATA", "relative\\ignored", 1);
+  CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "libvar-models");
+#else
   setenv("XDG_DATA_HOME", "/nonexistent/xdg", 1);
   CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "/nonexistent/xdg/libvar/models");
   CU_ASSERT_EQUAL(var_model_load_dir(ctx, NULL, "var_d20", &m), VAR_ERR_NOT_FOUND);
@@ -764,6 +777,7 @@ static void test_model_dir(void)
   setenv("XDG_DATA_HOME", "relative/ignored", 1);
   setenv("HOME", "/nonexistent/home", 1);
   CU_ASSERT_STRING_EQUAL(var_default_model_dir(), "/nonexistent/home/.local/share/libvar/models");
+#endif
   CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/tmp", "../etc/x", &m), VAR_ERR_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(var_model_load_dir(ctx, "/tmp", NULL, NULL), VAR_ERR_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(var_model_load(ctx, NULL, "x.pth", NULL, &m), VAR_ERR_INVALID_ARGUMENT);

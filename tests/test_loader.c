@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/mman.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -315,6 +317,7 @@ static void test_missing_file(void)
   var_ctx_free(ctx);
 }
 
+#ifndef _WIN32   /* mincore() and posix_fadvise() are Linux page-cache calls */
 /* Pages of [p, p+n) in the page cache (p page-aligned). */
 static size_t resident_pages(const void *p, size_t n)
 {
@@ -386,6 +389,7 @@ static void test_open_reads_no_tensor_data(void)
   unlink(path);
   b_free(&b);
 }
+#endif
 
 int main(void)
 {
@@ -400,7 +404,9 @@ int main(void)
     { "SHA-256 known answers", test_sha256 },
     { "checkpoint stage: a wrong manifest hash is a failure", test_stage_detects_wrong_hash },
     { "missing file gives VAR_ERR_IO with the path", test_missing_file },
+#ifndef _WIN32
     { "opening reads headers only, no tensor data (page cache)", test_open_reads_no_tensor_data },
+#endif
     { NULL, NULL },
   };
   return run_suite("loader", tests);

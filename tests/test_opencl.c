@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static var_ctx *new_ctx(const char *backend)
 {
@@ -163,7 +164,9 @@ static void rollout(var_ctx *ctx, const char *ckpt, int B, const int *labels, co
   free(in);
 }
 
-static void tokens_case(const char *set, int top_k, float top_p, float cfg)
+/* weights: 0, or a var_weights type the checkpoint is converted to first (the CPU
+ * then multiplies with that type, OpenCL gets it as float32 at upload). */
+static void tokens_case_w(const char *set, int top_k, float top_p, float cfg, int weights)
 {
   golden_set g;
   char err[1024], path[1200];
@@ -177,8 +180,18 @@ static void tokens_case(const char *set, int top_k, float top_p, float cfg)
   b = malloc(sizeof(int32_t) * B * g.L);
   CU_ASSERT_FATAL(a && b);
   golden_checkpoint(&g, "var", path, sizeof path);
+  if (weights) {
+    char conv[64];
+    snprintf(conv, sizeof conv, "/tmp/var-test-opencl-%ld.safetensors", (long)getpid());
+    CU_ASSERT_FATAL(var_checkpoint_convert(cpu, path, conv, (var_weights)weights) == VAR_OK);
+    snprintf(path, sizeof path, "%s", conv);
+  }
   rollout(cpu, path, B, labels, seeds, cfg, top_k, top_p, a);
   rollout(cl, path, B, labels, seeds, cfg, top_k, top_p, b);
+  if (weights) {
+    printf("\n  (%s weights)", var_weights_name((var_weights)weights));
+    remove(path);
+  }
   for (i = 0; i < B * g.L; i++) {
     if (a[i] != b[i] && first < 0) first = i;
     diff += a[i] != b[i];
@@ -194,6 +207,19 @@ static void tokens_case(const char *set, int top_k, float top_p, float cfg)
   golden_close(&g);
   var_ctx_free(cpu);
   var_ctx_free(cl);
+}
+
+static void tokens_case(const char *set, int top_k, float top_p, float cfg)
+{
+  tokens_case_w(set, top_k, top_p, cfg, 0);
+}
+
+/* Converted files: the CPU's bf16/int8 kernels and OpenCL's float32 upload of the
+ * same numbers sample the same tokens. */
+static void test_tokens_converted(void)
+{
+  tokens_case_w(GOLDEN_DIR("small"), 40, 0.95f, 4.0f, VAR_WEIGHTS_BF16);
+  tokens_case_w(GOLDEN_DIR("small"), 40, 0.95f, 4.0f, VAR_WEIGHTS_INT8);
 }
 
 /* The whole public generation (transformer, quantiser, VQ-VAE decode) on both
@@ -328,6 +354,7 @@ int main(int argc, char **argv)
     { "same tokens CPU/OpenCL: tiny-saln (shared AdaLN)", test_tokens_tiny_saln },
     { "same tokens CPU/OpenCL: small", test_tokens_small },
     { "var_generate_tokens CPU/OpenCL: tokens and images (incl. more_smooth, edit)", test_generate },
+    { "same tokens CPU/OpenCL from bf16 and int8 files (OpenCL converts at upload)", test_tokens_converted },
     { NULL, NULL },
   };
   static const test_case no_platform[] = {

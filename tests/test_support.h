@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "golden.h"
+#include "win_compat.h"
 
 #ifndef VAR_TEST_DATA
 #error "VAR_TEST_DATA must point at tests/data"

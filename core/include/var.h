@@ -100,6 +100,10 @@ typedef struct var_ctx_params {
   var_log_fn log;         /* NULL = silent */
   void *log_user;
   var_log_level log_level;
+  int weights;            /* a var_weights value: the type the transformer's linear-layer weights are
+                             converted to when a checkpoint loads (VAR_WEIGHTS_AS_STORED, the default,
+                             keeps what the file holds, unless $VAR_WEIGHTS names a type; see
+                             "Reduced-precision weights" below) */
 } var_ctx_params;
 
 /* Fills in the defaults described above. */
@@ -140,7 +144,8 @@ typedef enum var_dtype {
   VAR_DTYPE_BF16,
   VAR_DTYPE_I64,
   VAR_DTYPE_I32,
-  VAR_DTYPE_U8
+  VAR_DTYPE_U8,
+  VAR_DTYPE_I8            /* int8 linear weights of a converted file (with float32 row scales) */
 } var_dtype;
 
 #define VAR_MAX_DIMS 8
@@ -181,6 +186,46 @@ VAR_API var_status var_verify_file(var_ctx *ctx, const char *path);
  * inode, size and modification time match one that passed before returns
  * VAR_OK at once.  For plug-ins, before a model's first use.  Thread-safe. */
 VAR_API var_status var_verify_file_once(var_ctx *ctx, const char *path);
+
+/* ------------------------------------------------------------------------- */
+/* Reduced-precision weights                                                  */
+/*
+ * The transformer's linear layers (blocks.N.attn.mat_qkv, blocks.N.attn.proj,
+ * blocks.N.ffn.fc1/fc2, blocks.N.ada_lin.1, shared_ada_lin.1, head_nm.ada_lin.1
+ * and head: their ".weight" tensors) can be held as bfloat16, float16 or int8;
+ * the CPU backend multiplies with them directly, never making a float32 copy.
+ * Everything else (embeddings, position tables, norms, biases, word_embed,
+ * attention scales) stays float32.
+ *
+ * A converted file (var_checkpoint_convert, `var convert`) is a safetensors file
+ * with the same tensor names as the original.  int8 layers are symmetric with
+ * one scale per output row: "<layer>.weight" is I8 [N, K] and
+ * "<layer>.weight_scale" is F32 [N], the weight being q[n][k] * scale[n]
+ * (scale = max_k |w[n][k]| / 127).  The header's __metadata__ records
+ * "libvar.weights" (f32, bf16, f16 or int8).  The loader refuses, naming the
+ * tensor, an I8 weight without its scale, a scale whose shape is not [N] or
+ * whose type is not F32, a scale beside a float weight, and I8 anywhere else.
+ * A VQ-VAE converts to bf16/f16 only (its convolutions then load as float32).
+ */
+typedef enum var_weights {
+  VAR_WEIGHTS_AS_STORED = 0,   /* whatever the file holds */
+  VAR_WEIGHTS_F32,
+  VAR_WEIGHTS_BF16,
+  VAR_WEIGHTS_F16,
+  VAR_WEIGHTS_INT8
+} var_weights;
+
+/* "stored", "f32", "bf16", "f16", "int8". */
+VAR_API const char *var_weights_name(var_weights weights);
+/* Parses those names (and "float32", "bfloat16", "float16", "fp16", "i8"). */
+VAR_API var_status var_weights_parse(const char *text, var_weights *out);
+/* Writes `in_path` (a transformer or VQ-VAE checkpoint, .pth or .safetensors) as a
+ * safetensors file at out_path with its linear weights in `to` (not AS_STORED):
+ * written to a temporary file beside out_path and renamed over it only when
+ * complete, so a failure leaves no partial file.  A VQ-VAE accepts f32/bf16/f16
+ * (all its convolution kernels change type). */
+VAR_API var_status var_checkpoint_convert(var_ctx *ctx, const char *in_path, const char *out_path,
+                                          var_weights to);
 
 /* ------------------------------------------------------------------------- */
 /* Scale schedules                                                            */
@@ -332,8 +377,9 @@ VAR_API void var_model_free(var_model *model);
 VAR_API var_status var_model_verify(var_model *model);
 VAR_API var_vqvae *var_model_vqvae(var_model *model);
 VAR_API var_transformer *var_model_transformer(var_model *model);
-/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models). Static storage,
- * rewritten by each call. */
+/* $XDG_DATA_HOME/libvar/models (or ~/.local/share/libvar/models); on Windows
+ * %LOCALAPPDATA%\libvar\models.  Static storage, rewritten by each call.  Paths
+ * given to and returned by libvar are UTF-8 on every system. */
 VAR_API const char *var_default_model_dir(void);
 
 typedef struct var_model_info {

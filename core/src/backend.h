@@ -170,6 +170,17 @@ typedef struct var_backend_ops {
    * G_v = -log(-log(U)), U = ((var_rng_u32(key, counter, V + v) >> 8) + 0.5) / 2^24. */
   var_status (*gumbel_mix)(var_backend *be, int rows, int V, int cv, var_dptr logits, float ratio, float tau,
                            int rows_per_item, const uint64_t *seeds, int scale, var_dptr codebook, var_dptr out);
+
+  /* ---- reduced-precision weights (optional: NULL when not offered) ------ */
+  /* Like `linear`, with W[N, K] held as wtype (VAR_DTYPE_BF16, VAR_DTYPE_F16 or
+   * VAR_DTYPE_I8; W.off counts 4-byte units like every var_dptr), and for I8 the
+   * row scales wscale[N] (float32): W_f32[n][k] = W[n][k] * wscale[n].  few_rows
+   * = 1 says each sequence brings a handful of rows (AdaLN, the first scales): the
+   * backend may then use a kernel for few rows, choosing by this flag and never by
+   * M, so a sequence's results do not depend on its batch.  A backend without
+   * linear_lp gets float32 weights from the model code (converted at upload). */
+  var_status (*linear_lp)(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W,
+                          var_dptr wscale, var_dptr bias, var_dptr Y, int act, int few_rows);
 } var_backend_ops;
 
 struct var_backend {

@@ -2,6 +2,7 @@
  * logging and allocation are status.c's, which needs no context internals
  * beyond the message buffer. */
 #include "internal.h"
+#include "os.h"
 #include "backend.h"
 #include "threads.h"
 
@@ -83,8 +84,15 @@ var_status var_ctx_new(const var_ctx_params *params, var_ctx **out)
   }
   if (params->n_threads < 0 || params->n_threads > 1024)
     return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "n_threads %d is out of range (0..1024)", params->n_threads);
+  if (params->weights < VAR_WEIGHTS_AS_STORED || params->weights > VAR_WEIGHTS_INT8)
+    return var_fail(NULL, VAR_ERR_INVALID_ARGUMENT, "weights %d is not a var_weights value", params->weights);
   ctx = calloc(1, sizeof *ctx);
   if (!ctx) return var_fail(NULL, VAR_ERR_NO_MEMORY, "out of memory creating a context (%zu bytes)", sizeof *ctx);
+  ctx->weights = params->weights;
+  if (ctx->weights == VAR_WEIGHTS_AS_STORED && getenv("VAR_WEIGHTS") && *getenv("VAR_WEIGHTS")) {
+    var_weights w;   /* the default for applications without a setting (the plug-ins) */
+    if (var_weights_parse(getenv("VAR_WEIGHTS"), &w) == VAR_OK) ctx->weights = w;
+  }
   ctx->log = params->log;
   ctx->log_user = params->log_user;
   ctx->log_level = params->log_level;
@@ -119,6 +127,9 @@ void var_ctx_free(var_ctx *ctx)
   var_backend_destroy(ctx->backend);
   var_pool_free(ctx->pool);
   free(ctx);
+#ifdef _WIN32
+  var_os_release_cache();   /* the big blocks os_win32.c kept for reuse */
+#endif
 }
 
 const char *var_ctx_last_error(const var_ctx *ctx) { return ctx ? ctx->err : var_last_init_error(); }

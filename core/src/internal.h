@@ -40,10 +40,15 @@ struct var_ctx {
   var_pool *pool;
   var_backend *backend;         /* never NULL after var_ctx_new */
   char backend_name[256];
+  int weights;                  /* var_weights: convert linear weights to this type on load */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+#define VAR_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))   /* MinGW's C99 printf, not msvcrt's */
+#else
 #define VAR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#endif
 #define VAR_UNUSED __attribute__((unused))
 #define VAR_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VAR_UNLIKELY(x) __builtin_expect(!!(x), 0)

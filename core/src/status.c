@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include "os.h"
+#endif
 
 const char *var_strerror(var_status status)
 {
@@ -114,7 +117,9 @@ var_status var_alloc(var_ctx *ctx, size_t bytes, void **out)
     return var_fail(ctx, VAR_ERR_NO_MEMORY, "allocation of %zu bytes is too large", bytes);
   /* 64-byte alignment for SIMD loads; round the size up as aligned_alloc requires. */
   bytes = (bytes + 63) & ~(size_t)63;
-#if defined(_ISOC11_SOURCE) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#if defined(_WIN32)
+  p = var_os_alloc64(bytes);   /* os_win32.c: no aligned_alloc in the Windows C runtime */
+#elif defined(_ISOC11_SOURCE) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
   p = aligned_alloc(64, bytes);
 #else
   if (posix_memalign(&p, 64, bytes) != 0) p = NULL;
@@ -137,7 +142,11 @@ var_status var_calloc(var_ctx *ctx, size_t count, size_t elem, void **out)
   return st;
 }
 
+#ifdef _WIN32
+void var_free(void *p) { var_os_free64(p); }
+#else
 void var_free(void *p) { free(p); }
+#endif
 
 char *var_strdup(const char *s)
 {

@@ -1,16 +1,16 @@
-/* threads.c — pthread pool.  One job at a time; chunks are claimed through an
+/* threads.c — thread pool (os_thread.h: pthreads; Windows locks on Windows).  One job at a time; chunks are claimed through an
  * atomic counter so uneven chunks balance themselves. */
 #include "threads.h"
+#include "os.h"
 
-#include <pthread.h>
+#include "os_thread.h"
 #include <stdlib.h>
-#include <unistd.h>
 
 struct var_pool {
   int n;                       /* threads including the caller */
   pthread_t *workers;
-  pthread_mutex_t mu;
-  pthread_cond_t wake, done;
+  var_mutex mu;
+  var_cond wake, done;
   /* current job */
   var_range_fn fn;
   void *arg;
@@ -33,10 +33,10 @@ static int64_t claim(var_pool *p)
   return __atomic_fetch_add(&p->next, p->chunk, __ATOMIC_RELAXED);
 #else
   int64_t v;
-  pthread_mutex_lock(&p->mu);
+  var_mutex_lock(&p->mu);
   v = p->next;
   p->next += p->chunk;
-  pthread_mutex_unlock(&p->mu);
+  var_mutex_unlock(&p->mu);
   return v;
 #endif
 }
@@ -64,23 +64,23 @@ static void *worker_main(void *varg)
   var_pool *p = wa->pool;
   int index = wa->index, seen = 0;
   free(wa);
-  pthread_mutex_lock(&p->mu);
+  var_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->stop && p->generation == seen) pthread_cond_wait(&p->wake, &p->mu);
+    while (!p->stop && p->generation == seen) var_cond_wait(&p->wake, &p->mu);
     if (p->stop) break;
     seen = p->generation;
-    pthread_mutex_unlock(&p->mu);
+    var_mutex_unlock(&p->mu);
     run_chunks(p, index);
-    pthread_mutex_lock(&p->mu);
-    if (--p->active == 0) pthread_cond_signal(&p->done);
+    var_mutex_lock(&p->mu);
+    if (--p->active == 0) var_cond_signal(&p->done);
   }
-  pthread_mutex_unlock(&p->mu);
+  var_mutex_unlock(&p->mu);
   return NULL;
 }
 
 int var_cpu_count(void)
 {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  long n = var_os_cpu_count();
   if (n < 1) n = 1;
   if (n > 256) n = 256;
   return (int)n;
@@ -93,9 +93,9 @@ var_pool *var_pool_new(int n_threads)
   if (!p) return NULL;
   if (n_threads < 1) n_threads = 1;
   p->n = n_threads;
-  pthread_mutex_init(&p->mu, NULL);
-  pthread_cond_init(&p->wake, NULL);
-  pthread_cond_init(&p->done, NULL);
+  var_mutex_init(&p->mu);
+  var_cond_init(&p->wake);
+  var_cond_init(&p->done);
   if (n_threads > 1) {
     p->workers = calloc((size_t)n_threads - 1, sizeof *p->workers);
     if (!p->workers) { var_pool_free(p); return NULL; }
@@ -116,16 +116,16 @@ void var_pool_free(var_pool *pool)
   int i;
   if (!pool) return;
   if (pool->workers) {
-    pthread_mutex_lock(&pool->mu);
+    var_mutex_lock(&pool->mu);
     pool->stop = 1;
-    pthread_cond_broadcast(&pool->wake);
-    pthread_mutex_unlock(&pool->mu);
+    var_cond_broadcast(&pool->wake);
+    var_mutex_unlock(&pool->mu);
     for (i = 0; i < pool->n - 1; i++) pthread_join(pool->workers[i], NULL);
     free(pool->workers);
   }
-  pthread_mutex_destroy(&pool->mu);
-  pthread_cond_destroy(&pool->wake);
-  pthread_cond_destroy(&pool->done);
+  var_mutex_destroy(&pool->mu);
+  var_cond_destroy(&pool->wake);
+  var_cond_destroy(&pool->done);
   free(pool);
 }
 
@@ -148,7 +148,7 @@ void var_parallel_for(var_pool *p, int64_t n, int64_t grain, var_range_fn fn, vo
   /* About 4 chunks per thread balances uneven work without much claiming overhead. */
   chunk = (n + (int64_t)p->n * 4 - 1) / ((int64_t)p->n * 4);
   if (chunk < grain) chunk = grain;
-  pthread_mutex_lock(&p->mu);
+  var_mutex_lock(&p->mu);
   p->fn = fn;
   p->arg = arg;
   p->n_items = n;
@@ -156,10 +156,10 @@ void var_parallel_for(var_pool *p, int64_t n, int64_t grain, var_range_fn fn, vo
   p->next = 0;
   p->active = p->n - 1;
   p->generation++;
-  pthread_cond_broadcast(&p->wake);
-  pthread_mutex_unlock(&p->mu);
+  var_cond_broadcast(&p->wake);
+  var_mutex_unlock(&p->mu);
   run_chunks(p, 0);
-  pthread_mutex_lock(&p->mu);
-  while (p->active > 0) pthread_cond_wait(&p->done, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+  var_mutex_lock(&p->mu);
+  while (p->active > 0) var_cond_wait(&p->done, &p->mu);
+  var_mutex_unlock(&p->mu);
 }

@@ -4,7 +4,8 @@
 Usage: make_zip.py OUT.zip PLUGIN_DIR LIBVAR_SO
 
 The zip holds libvar_krita.desktop and the libvar_krita/ package with a copy
-of the shared library inside it (libvar_krita/libvar.so.0), where the binding
+of the shared library inside it (libvar_krita/libvar.so.0, or libvar.dll from a
+Windows build), where the binding
 looks first after $LIBVAR_PATH, so the imported plug-in needs no install step.
 """
 
@@ -20,7 +21,9 @@ def main(out, plugin_dir, libvar_so):
         for name in sorted(os.listdir(pkg)):
             if name.endswith((".py", ".html")):
                 z.write(os.path.join(pkg, name), f"libvar_krita/{name}")
-        z.write(os.path.realpath(libvar_so), "libvar_krita/libvar.so.0")
+        # a Windows build ships libvar.dll (static C runtime parts: nothing else needed)
+        name = "libvar.dll" if libvar_so.endswith(".dll") else "libvar.so.0"
+        z.write(os.path.realpath(libvar_so), f"libvar_krita/{name}")
     return 0
 
 

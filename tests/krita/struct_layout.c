@@ -21,7 +21,7 @@ int main(void)
   END();
   BEGIN(var_ctx_params);
   FIELD(var_ctx_params, n_threads); FIELD(var_ctx_params, backend); FIELD(var_ctx_params, log);
-  FIELD(var_ctx_params, log_user); FIELD(var_ctx_params, log_level);
+  FIELD(var_ctx_params, log_user); FIELD(var_ctx_params, log_level); FIELD(var_ctx_params, weights);
   END();
   BEGIN(var_tensor_info);
   FIELD(var_tensor_info, name); FIELD(var_tensor_info, dtype); FIELD(var_tensor_info, ndim);

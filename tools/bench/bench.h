@@ -10,6 +10,14 @@
 
 /* `var-bench gen`: one class-conditional generation (bench_gen.c). */
 int bench_gen_main(int argc, char **argv);
+/* `var-bench gen --dtype f32,bf16,...`: the same generation per weight type, side
+ * by side (bench_gen_dtype.c).  dir receives the converted checkpoints. */
+typedef struct bench_dtype_args {
+  const char *var_path, *vae_path, *dir, *dtypes;
+  int threads, runs, label, keep;
+  var_sample_params p;
+} bench_dtype_args;
+int bench_gen_dtypes(const bench_dtype_args *a);
 /* `var-bench backends`: CPU vs OpenCL backend, stage by stage (bench_opencl.c). */
 int bench_opencl_main(int argc, char **argv);
 

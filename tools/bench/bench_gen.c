@@ -22,7 +22,7 @@
 #define SPEC_DECODE_MACS 196.9e9
 
 typedef struct {
-  const char *var_path, *vae_path, *dir;
+  const char *var_path, *vae_path, *dir, *dtypes;
   int depth, threads, runs, label, tf_only, keep;
   var_sample_params p;
 } gen_opts;
@@ -40,6 +40,8 @@ static void usage(FILE *fp)
           "  --tf-only        transformer scale loop only (random next-scale inputs, no VQ-VAE)\n"
           "  --dir DIR        where random checkpoints are written (default: a new folder in /tmp)\n"
           "  --keep           keep the random checkpoints\n"
+          "  --dtype LIST     e.g. f32,bf16,f16,int8: the checkpoint converted to each type and generated\n"
+          "                   with, side by side (load, transformer, generation, peak RSS, per scale)\n"
           "The last line, RESULT key=value ..., is meant for scripts (tools/bench/bench_gen_torch.py).\n");
 }
 
@@ -48,6 +50,7 @@ static int parse(int argc, char **argv, gen_opts *o)
   const bench_opt opts[] = {
     { "--tf-only", BENCH_FLAG, &o->tf_only }, { "--keep", BENCH_FLAG, &o->keep },
     { "--var", BENCH_STR, &o->var_path }, { "--vae", BENCH_STR, &o->vae_path }, { "--dir", BENCH_STR, &o->dir },
+    { "--dtype", BENCH_STR, &o->dtypes },
     { "--depth", BENCH_INT, &o->depth }, { "--threads", BENCH_INT, &o->threads }, { "--runs", BENCH_INT, &o->runs },
     { "--cfg", BENCH_FLOAT, &o->p.cfg }, { "--top-k", BENCH_INT, &o->p.top_k },
     { "--top-p", BENCH_FLOAT, &o->p.top_p }, { "--seed", BENCH_U64, &o->p.seed }, { "--label", BENCH_INT, &o->label },
@@ -183,6 +186,27 @@ int bench_gen_main(int argc, char **argv)
     }
     printf("wrote random VQ-VAE %s (%.1f s)\n", vae_file, bench_now() - t);
     o.vae_path = vae_file;
+  }
+  if (o.dtypes) {
+    bench_dtype_args da;
+    char cdir[512];
+    if (o.tf_only) {
+      fprintf(stderr, "var-bench gen: --dtype runs whole generations (no --tf-only)\n");
+      goto out;
+    }
+    snprintf(cdir, sizeof cdir, "%s", dir[0] ? dir : "/tmp");
+    memset(&da, 0, sizeof da);
+    da.var_path = o.var_path;
+    da.vae_path = o.vae_path;
+    da.dir = cdir;
+    da.dtypes = o.dtypes;
+    da.threads = o.threads;
+    da.runs = o.runs;
+    da.label = o.label;
+    da.keep = o.keep;
+    da.p = o.p;
+    rc = bench_gen_dtypes(&da);
+    goto out;
   }
   var_ctx_params_default(&cp);
   cp.n_threads = o.threads;

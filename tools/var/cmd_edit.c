@@ -26,13 +26,14 @@ typedef struct options {
   int rect[4], have_rect;
   int extend[4], have_extend;
   int threads, quiet, verbose;
+  var_weights weights;
   var_edit_params p;
 } options;
 
 static const char *const common_help =
   "Model:\n"
   "  --model-dir DIR     folder with the checkpoints (default: $VAR_MODEL_DIR, else\n"
-  "                      ~/.local/share/libvar/models); needs vae_ch160v4096z32.pth and a\n"
+  "                      " CLI_DEFAULT_MODEL_DIR "); needs vae_ch160v4096z32.pth and a\n"
   "                      var_dNN.pth from https://huggingface.co/FoundationVision/var\n"
   "  --model NAME        transformer to use: var_d16, d30, var_d36.pth ... (default: the\n"
   "                      smallest in the folder); a path such as models/var_d20.pth also works\n"
@@ -46,6 +47,8 @@ static const char *const common_help =
   "Running:\n"
   "  --threads N         CPU threads (default: all cores, or $VAR_THREADS)\n"
   "  --backend NAME      cpu, opencl, opencl:N or opencl:NAME (default: $VAR_BACKEND or cpu)\n"
+  "  --dtype T           hold the transformer's linear weights as f32, bf16, f16 or int8,\n"
+  "                      converting on load (default: as the file stores them; see var convert)\n"
   "  --out FILE.png      where to write the result\n"
   "  -q, --quiet         no progress bar (it is shown only when stderr is a terminal)\n"
   "  -v, --verbose       say which window and how many tokens are regenerated\n"
@@ -193,6 +196,9 @@ static int parse_args(options *o, int argc, char **argv)
     if (!strcmp(a, "--model-dir")) o->model_dir = v;
     else if (!strcmp(a, "--model")) o->model = v;
     else if (!strcmp(a, "--backend")) o->backend = v;
+    else if (!strcmp(a, "--dtype")) {
+      if (var_weights_parse(v, &o->weights) != VAR_OK) return bad_value(o, a, v, "f32, bf16, f16 or int8");
+    }
     else if (!strcmp(a, "--out") || !strcmp(a, "-o")) o->out = v;
     else if (!strcmp(a, "--class")) o->class_text = v;
     else if (!strcmp(a, "--mask") && (o->what == OP_INPAINT || o->what == OP_EDIT)) o->mask = v;
@@ -503,6 +509,7 @@ static int run(options *o)
   }
   var_ctx_params_default(&cp);
   cp.n_threads = o->threads;
+  cp.weights = o->weights;
   cp.backend = o->backend;
   if (o->verbose) {
     cp.log = log_to_stderr;

@@ -66,6 +66,29 @@ static int print_transformer(var_checkpoint *ck, var_ctx *ctx, const var_schedul
   return 0;
 }
 
+/* Bytes held in each element type, and the whole file's tensor bytes. */
+static void print_types(const var_checkpoint *ck)
+{
+  static const var_dtype types[] = { VAR_DTYPE_F32, VAR_DTYPE_BF16, VAR_DTYPE_F16, VAR_DTYPE_I8,
+                                     VAR_DTYPE_I64, VAR_DTYPE_I32, VAR_DTYPE_U8 };
+  static const int sizes[] = { 4, 2, 2, 1, 8, 4, 1 };
+  double bytes[7] = { 0 }, total = 0;
+  int count[7] = { 0 }, n = var_checkpoint_n_tensors(ck), i, k;
+  for (i = 0; i < n; i++) {
+    var_tensor_info t;
+    if (var_checkpoint_tensor(ck, i, &t) != VAR_OK) continue;
+    for (k = 0; k < 7; k++)
+      if (t.dtype == types[k]) {
+        count[k]++;
+        bytes[k] += (double)t.numel * sizes[k];
+        total += (double)t.numel * sizes[k];
+      }
+  }
+  for (k = 0; k < 7; k++)
+    if (count[k]) printf("%s: %d tensors, %.1f MB\n", var_dtype_name(types[k]), count[k], bytes[k] / 1e6);
+  printf("tensor bytes: %.0f (%.1f MB)\n", total, total / 1e6);
+}
+
 /* "[a, b, c]" */
 static const char *shape_text(const var_tensor_info *t, char *buf, size_t n)
 {
@@ -122,6 +145,7 @@ int cmd_inspect(int argc, char **argv)
   if (var_checkpoint_find(ck, "encoder.conv_in.weight") >= 0) rc = print_vqvae(ck, ctx);
   else if (var_checkpoint_find(ck, "class_emb.weight") >= 0) rc = print_transformer(ck, ctx, pn_text ? &sched : NULL);
   else printf("model: unknown (neither a VAR VQ-VAE nor a VAR transformer)\n");
+  print_types(ck);
   if (show_tensors) {
     char buf[160];
     var_tensor_info t;

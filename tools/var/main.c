@@ -45,13 +45,14 @@ static void usage(FILE *fp)
           "  classes [TEXT]                      list the class names (or search them)\n"
           "  inspect FILE [--tensors]            print a checkpoint's derived configuration (and its tensors)\n"
           "  verify FILE...                      check checkpoints end to end (CRCs, finite values)\n"
+          "  convert IN OUT.safetensors --dtype T  rewrite a checkpoint with bf16, f16 or int8 weights\n"
           "  version                             print the library version\n"
           "\n"
-          "Models are read from --model-dir, else $VAR_MODEL_DIR, else ~/.local/share/libvar/models:\n"
+          "Models are read from --model-dir, else $VAR_MODEL_DIR, else %s:\n"
           "put vae_ch160v4096z32.pth and var_d16.pth (or d20, d24, d30, d36) from\n"
           "https://huggingface.co/FoundationVision/var there.\n"
           "\n"
-          "Run `var COMMAND --help` for a command's options.\n");
+          "Run `var COMMAND --help` for a command's options.\n", CLI_DEFAULT_MODEL_DIR);
 }
 
 int main(int argc, char **argv)
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "inpaint")) return cmd_inpaint(argc - 1, argv + 1);
   if (!strcmp(argv[1], "outpaint")) return cmd_outpaint(argc - 1, argv + 1);
   if (!strcmp(argv[1], "edit")) return cmd_edit(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 1, argv + 1);
   if (!strcmp(argv[1], "classes")) return cmd_classes(argc - 1, argv + 1);
   if (!strcmp(argv[1], "verify")) return cmd_verify(argc - 1, argv + 1);
   if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

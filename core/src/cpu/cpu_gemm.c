@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+/* The packing panels (kept per thread below) come from os_win32.c there. */
+#include "os.h"
+#define scratch_alloc var_os_alloc64
+#define scratch_free var_os_free64
+#else
+#define scratch_alloc malloc
+#define scratch_free free
+#endif
+
 #ifdef VAR_HAVE_CBLAS
 #include <cblas.h>
 #if defined(__unix__) || defined(__APPLE__)
@@ -41,7 +51,8 @@ static pthread_key_t pack_key;
 static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
 static int pack_key_ok;
 
-static void pack_init(void) { pack_key_ok = pthread_key_create(&pack_key, free) == 0; }
+static void pack_free(void *p) { scratch_free(p); }
+static void pack_init(void) { pack_key_ok = pthread_key_create(&pack_key, pack_free) == 0; }
 
 static float *pack_buffers(void)
 {
@@ -50,9 +61,9 @@ static float *pack_buffers(void)
   if (!pack_key_ok) return NULL;
   p = pthread_getspecific(pack_key);
   if (!p) {
-    p = malloc(sizeof(float) * PACK_FLOATS);
+    p = scratch_alloc(sizeof(float) * PACK_FLOATS);
     if (p && pthread_setspecific(pack_key, p) != 0) {
-      free(p);
+      scratch_free(p);
       p = NULL;
     }
   }

@@ -7,6 +7,7 @@
  * weights) use a kernel that streams every weight row once, and larger ones the
  * SGEMM (cpu_gemm.c) followed by one bias/activation pass.  Either way each
  * output is summed in a fixed order by one thread. */
+#include "cpu/cpu_linear_lp.h"
 #include "cpu/cpu_ops.h"
 #include "cpu/cpu_simd.h"
 
@@ -21,6 +22,7 @@
 
 typedef struct {
   const float *X, *W, *bias;
+  const var_lp_weights *lp;   /* reduced-precision weights instead of W (cpu_linear_lp.h), or NULL */
   float *Y;
   int M, N, K, act, simd;
 } lin_job;
@@ -79,21 +81,10 @@ static void bias_act_rows(void *arg, int64_t begin, int64_t end, int thread)
 
 static void small_portable(const lin_job *j, int n0, int n1)
 {
-  int n, m, k;
+  int n, m;
   for (n = n0; n < n1; n++) {
     const float *w = j->W + (size_t)n * j->K;
-    for (m = 0; m < j->M; m++) {
-      const float *x = j->X + (size_t)m * j->K;
-      float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (k = 0; k + 4 <= j->K; k += 4) {
-        a0 += x[k] * w[k];
-        a1 += x[k + 1] * w[k + 1];
-        a2 += x[k + 2] * w[k + 2];
-        a3 += x[k + 3] * w[k + 3];
-      }
-      for (; k < j->K; k++) a0 += x[k] * w[k];
-      j->Y[(size_t)m * j->N + n] = (a0 + a1) + (a2 + a3);
-    }
+    for (m = 0; m < j->M; m++) j->Y[(size_t)m * j->N + n] = cpu_dot4(j->X + (size_t)m * j->K, w, j->K);
   }
 }
 
@@ -178,50 +169,68 @@ VAR_TARGET_AVX2 static void gk_pack(const float *W, int K, int n0, int nn, int k
   }
 }
 
-/* c[GK_MR][ldc] (+)= xp[kc][GK_MR] (packed inputs) * panel[kc][GK_NR]. */
-VAR_TARGET_AVX2 static void gk_kernel(int kc, const float *xp, const float *wp, float *c, int ldc, int accumulate)
+/* c[mr][ldc] (+)= xp[kc][GK_MR] (packed inputs, rows mr.. unused) * panel[kc][GK_NR],
+ * for a constant mr <= GK_MR (inlined per value, so a tile of fewer rows, such as
+ * the 2 of a generation's first scale, does not pay for six).  Each output's sum
+ * is the same chain of FMAs whatever mr is. */
+#define GK_ROW(i, v0, v1)                                     \
+  do {                                                        \
+    if (mr > (i)) {                                           \
+      const __m256 a = _mm256_broadcast_ss(xk + (i));         \
+      v0 = _mm256_fmadd_ps(a, b0, v0);                        \
+      v1 = _mm256_fmadd_ps(a, b1, v1);                        \
+    }                                                         \
+  } while (0)
+#define GK_OUT(i, v0, v1)                                                                     \
+  do {                                                                                        \
+    if (mr > (i)) {                                                                           \
+      float *ci = c + (size_t)(i) * ldc;                                                      \
+      if (accumulate) {                                                                       \
+        v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);                                          \
+        v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);                                      \
+      }                                                                                       \
+      _mm256_storeu_ps(ci, v0);                                                               \
+      _mm256_storeu_ps(ci + 8, v1);                                                           \
+    }                                                                                         \
+  } while (0)
+VAR_TARGET_AVX2 static inline __attribute__((always_inline)) void gk_kernel_mr(const int mr, int kc, const float *xp,
+                                                                               const float *wp, float *c, int ldc,
+                                                                               int accumulate)
 {
   __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
   __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
   int k;
   for (k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_loadu_ps(wp + (size_t)k * GK_NR), b1 = _mm256_loadu_ps(wp + (size_t)k * GK_NR + 8);
-    __m256 a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR);
-    a00 = _mm256_fmadd_ps(a, b0, a00);
-    a01 = _mm256_fmadd_ps(a, b1, a01);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 1);
-    a10 = _mm256_fmadd_ps(a, b0, a10);
-    a11 = _mm256_fmadd_ps(a, b1, a11);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 2);
-    a20 = _mm256_fmadd_ps(a, b0, a20);
-    a21 = _mm256_fmadd_ps(a, b1, a21);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 3);
-    a30 = _mm256_fmadd_ps(a, b0, a30);
-    a31 = _mm256_fmadd_ps(a, b1, a31);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 4);
-    a40 = _mm256_fmadd_ps(a, b0, a40);
-    a41 = _mm256_fmadd_ps(a, b1, a41);
-    a = _mm256_broadcast_ss(xp + (size_t)k * GK_MR + 5);
-    a50 = _mm256_fmadd_ps(a, b0, a50);
-    a51 = _mm256_fmadd_ps(a, b1, a51);
+    const float *xk = xp + (size_t)k * GK_MR;
+    GK_ROW(0, a00, a01);
+    GK_ROW(1, a10, a11);
+    GK_ROW(2, a20, a21);
+    GK_ROW(3, a30, a31);
+    GK_ROW(4, a40, a41);
+    GK_ROW(5, a50, a51);
   }
-#define GK_OUT(i, v0, v1)                                                                     \
-  do {                                                                                        \
-    float *ci = c + (size_t)(i) * ldc;                                                        \
-    if (accumulate) {                                                                         \
-      v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);                                            \
-      v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);                                        \
-    }                                                                                         \
-    _mm256_storeu_ps(ci, v0);                                                                 \
-    _mm256_storeu_ps(ci + 8, v1);                                                             \
-  } while (0)
   GK_OUT(0, a00, a01);
   GK_OUT(1, a10, a11);
   GK_OUT(2, a20, a21);
   GK_OUT(3, a30, a31);
   GK_OUT(4, a40, a41);
   GK_OUT(5, a50, a51);
+}
+#undef GK_ROW
 #undef GK_OUT
+
+VAR_TARGET_AVX2 static void gk_kernel(int mr, int kc, const float *xp, const float *wp, float *c, int ldc,
+                                      int accumulate)
+{
+  switch (mr) {
+  case 1: gk_kernel_mr(1, kc, xp, wp, c, ldc, accumulate); break;
+  case 2: gk_kernel_mr(2, kc, xp, wp, c, ldc, accumulate); break;
+  case 3: gk_kernel_mr(3, kc, xp, wp, c, ldc, accumulate); break;
+  case 4: gk_kernel_mr(4, kc, xp, wp, c, ldc, accumulate); break;
+  case 5: gk_kernel_mr(5, kc, xp, wp, c, ldc, accumulate); break;
+  default: gk_kernel_mr(GK_MR, kc, xp, wp, c, ldc, accumulate); break;
+  }
 }
 
 static void gk_tasks(void *arg, int64_t begin, int64_t end, int thread)
@@ -236,19 +245,20 @@ static void gk_tasks(void *arg, int64_t begin, int64_t end, int thread)
     int k0, m, p, i, n;
     for (k0 = 0; k0 < j->K; k0 += GK_KC) {
       const int kc = j->K - k0 < GK_KC ? j->K - k0 : GK_KC, first = k0 == 0, last = k0 + kc >= j->K;
-      gk_pack(j->W, j->K, n0, nn, k0, kc, wp);
+      if (j->lp) var_lp_pack_panels(j->lp, j->K, n0, nn, k0, kc, GK_NR, wp, 1);
+      else gk_pack(j->W, j->K, n0, nn, k0, kc, wp);
       for (m = 0; m < j->M; m += GK_MR) {
         const int mr = j->M - m < GK_MR ? j->M - m : GK_MR;
         const float *x = g->xp + ((size_t)(m / GK_MR) * j->K + k0) * GK_MR;
         for (p = 0; p * GK_NR < nn; p++) {
           const int nc = nn - p * GK_NR < GK_NR ? nn - p * GK_NR : GK_NR;
           float *c = j->Y + (size_t)m * j->N + n0 + p * GK_NR;
-          if (mr == GK_MR && nc == GK_NR) {
-            gk_kernel(kc, x, wp + (size_t)p * kc * GK_NR, c, j->N, !first);
+          if (nc == GK_NR) {
+            gk_kernel(mr, kc, x, wp + (size_t)p * kc * GK_NR, c, j->N, !first);
           } else {
             for (i = 0; i < mr; i++)
               for (n = 0; n < nc; n++) edge[i * GK_NR + n] = first ? 0.0f : c[(size_t)i * j->N + n];
-            gk_kernel(kc, x, wp + (size_t)p * kc * GK_NR, edge, GK_NR, !first);
+            gk_kernel(mr, kc, x, wp + (size_t)p * kc * GK_NR, edge, GK_NR, !first);
             for (i = 0; i < mr; i++)
               for (n = 0; n < nc; n++) c[(size_t)i * j->N + n] = edge[i * GK_NR + n];
           }
@@ -295,14 +305,15 @@ static void small_tasks(void *arg, int64_t begin, int64_t end, int thread)
  * fallback path anyway (the tests cover both). */
 static int use_own_gemm(var_backend *be, int simd) { return simd && !cpu_tune(be)->linear_blas; }
 
-var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
-                      int act)
+static var_status linear_any(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W,
+                             const var_lp_weights *lp, var_dptr bias, var_dptr Y, int act)
 {
   lin_job j;
   var_status s;
   if (M <= 0 || N <= 0) return VAR_OK;
   j.X = cpu_f32(X);
-  j.W = cpu_f32(W);
+  j.W = lp ? NULL : cpu_f32(W);
+  j.lp = lp;
   j.bias = cpu_f32(bias);
   j.Y = cpu_f32(Y);
   j.M = M;
@@ -310,8 +321,11 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
   j.K = K;
   j.act = act;
   j.simd = cpu_avx2(be);
+  /* reduced precision: the blocked kernel widens panels (cpu_linear_lp.c) */
+  if (lp && (!j.simd || K <= 0))
+    return var_lp_linear_stream(be, M, N, K, j.X, lp, j.bias, j.Y, act);
 #if VAR_HAVE_X86_SIMD
-  if (use_own_gemm(be, j.simd) && K > 0) {
+  if ((lp || use_own_gemm(be, j.simd)) && K > 0) {
     gk_job g;
     const int tiles = (M + GK_MR - 1) / GK_MR;
     g.j = &j;
@@ -337,4 +351,28 @@ var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr
   if (s != VAR_OK || (!bias.buf && act == VAR_ACT_NONE)) return s;
   var_parallel_for(cpu_pool(be), M, 4, bias_act_rows, &j);
   return VAR_OK;
+}
+
+var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
+                      int act)
+{
+  return linear_any(be, M, N, K, X, W, NULL, bias, Y, act);
+}
+
+var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W, var_dptr wscale,
+                         var_dptr bias, var_dptr Y, int act, int few_rows)
+{
+  var_lp_weights lp;
+  if (wtype != VAR_DTYPE_BF16 && wtype != VAR_DTYPE_F16 && wtype != VAR_DTYPE_I8)
+    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "linear: weights of type %s", var_dtype_name(wtype));
+  if ((wtype == VAR_DTYPE_I8) != (wscale.buf != NULL))
+    return var_fail(be->ctx, VAR_ERR_INVALID_ARGUMENT, "linear: row scales go with int8 weights only");
+  lp.type = wtype;
+  lp.w = (const float *)W.buf->host + W.off;
+  lp.scale = cpu_f32(wscale);
+  if (wtype == VAR_DTYPE_I8 && cpu_tune(be)->int8_vnni && M > 0 && N > 0 && K > 0)   /* cpu_linear_vnni.c */
+    return var_lp_linear_vnni(be, M, N, K, cpu_f32(X), &lp, cpu_f32(bias), cpu_f32(Y), act);
+  if (few_rows && M > 0 && N > 0 && K > 0)   /* the dot-product kernel (cpu_linear_lp.c) */
+    return var_lp_linear_stream(be, M, N, K, cpu_f32(X), &lp, cpu_f32(bias), cpu_f32(Y), act);
+  return linear_any(be, M, N, K, X, W, &lp, bias, Y, act);
 }

@@ -29,6 +29,8 @@ typedef struct var_cpu_tuning {
   int wg_mode;          /* $VAR_WG_MODE: 0 shared bands, 1 private bands, -1 (default) by layer */
   int wg_private_kib;   /* $VAR_WG_PRIVATE_KIB, $VAR_WG_SHARED_KIB: band budgets; -1 (default) */
   int wg_shared_kib;    /*   the sizes of cpu_winograd.c */
+  int int8_vnni;        /* $VAR_INT8=vnni, where the processor has AVX-512 VNNI: int8 weights x per-row
+                           int8 activations; else int8 weights widened to float32 */
 } var_cpu_tuning;
 
 void var_cpu_tuning_read(var_cpu_tuning *t);
@@ -51,6 +53,22 @@ static inline int cpu_avx2(var_backend *be) { return cpu_tune(be)->simd >= VAR_S
 static inline float *cpu_f32(var_dptr p) { return p.buf ? (float *)p.buf->host + p.off : NULL; }
 static inline int32_t *cpu_i32(var_dptr p) { return p.buf ? (int32_t *)p.buf->host + p.off : NULL; }
 static inline var_pool *cpu_pool(var_backend *be) { return be->ctx->pool; }
+
+/* sum_k x[k] w[k] in four interleaved float sums added pairwise: the portable
+ * kernels' one order (cpu_linear.c, cpu_linear_lp.c). */
+static inline float cpu_dot4(const float *x, const float *w, int K)
+{
+  float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int k;
+  for (k = 0; k + 4 <= K; k += 4) {
+    a0 += x[k] * w[k];
+    a1 += x[k + 1] * w[k + 1];
+    a2 += x[k + 2] * w[k + 2];
+    a3 += x[k + 3] * w[k + 3];
+  }
+  for (; k < K; k++) a0 += x[k] * w[k];
+  return (a0 + a1) + (a2 + a3);
+}
 
 /* cpu_derived.c: data derived from a constant buffer (one made by wrap_const,
  * e.g. the Winograd transform of a convolution's weights), computed once and
@@ -86,6 +104,8 @@ var_status cpu_gemm(var_backend *be, int trans_a, int trans_b, int M, int N, int
                     int lda, var_dptr B, int ldb, float beta, var_dptr C, int ldc);
 var_status cpu_linear(var_backend *be, int M, int N, int K, var_dptr X, var_dptr W, var_dptr bias, var_dptr Y,
                       int act);
+var_status cpu_linear_lp(var_backend *be, int M, int N, int K, var_dptr X, int wtype, var_dptr W, var_dptr wscale,
+                         var_dptr bias, var_dptr Y, int act, int few_rows);
 
 /* cpu_eltwise.c */
 var_status cpu_axpby(var_backend *be, size_t n, float a, var_dptr x, float b, var_dptr y, var_dptr out);

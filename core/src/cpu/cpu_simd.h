@@ -1,7 +1,8 @@
 /* cpu_simd.h — run-time selected x86 SIMD for the CPU backend's own kernels.
  *
  * The library is built for baseline x86-64 (SSE2) so that it runs anywhere;
- * kernels that matter for speed get a second version compiled for AVX2+FMA
+ * kernels that matter for speed get a second version compiled for AVX2+FMA(+F16C,
+ * which every AVX2 processor has)
  * with GCC/Clang's target attribute, used when the processor has it.  Setting
  * VAR_SIMD=0 in the environment before a context is created forces the
  * portable versions (tests use it to cover both).  Other compilers and
@@ -17,7 +18,7 @@
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define VAR_HAVE_X86_SIMD 1
 #include <immintrin.h>
-#define VAR_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define VAR_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #else
 #define VAR_HAVE_X86_SIMD 0
 #endif

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "edit/model.h"
+#include "os.h"
 
 #define CLASS_LINE_MAX 256
 
@@ -60,7 +61,7 @@ static var_status read_class_file(var_ctx *ctx, const char *tf_path, var_class_n
   } else {
     snprintf(path, sizeof path, "classes.txt");
   }
-  if (!(fp = fopen(path, "r"))) return VAR_OK;
+  if (!(fp = var_os_fopen(path, "r"))) return VAR_OK;
   c->names = calloc((size_t)c->num_classes, sizeof *c->names);
   if (!c->names) {
     fclose(fp);

@@ -2,13 +2,12 @@
  * transformer files in a folder var_model_load_dir loads (or, when they are
  * missing, an error that names what to download and where). */
 #include "edit/model.h"
+#include "os.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define HF_URL "https://huggingface.co/FoundationVision/var"
 #define HF_FILE HF_URL "/resolve/main/"
@@ -29,6 +28,9 @@ void var_model_file_stem(const char *path, char *out, size_t size)
 
 const char *var_default_model_dir(void)
 {
+#ifdef _WIN32
+  return var_os_default_model_dir();   /* %LOCALAPPDATA%\libvar\models */
+#else
   static char path[4096];
   const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
   /* XDG says relative values are invalid and must be ignored */
@@ -36,6 +38,7 @@ const char *var_default_model_dir(void)
   else if (home && *home) snprintf(path, sizeof path, "%s/.local/share/libvar/models", home);
   else snprintf(path, sizeof path, "libvar-models");
   return path;
+#endif
 }
 
 static int is_model_file(const char *name, const char *prefix)
@@ -45,44 +48,38 @@ static int is_model_file(const char *name, const char *prefix)
   return (n > 4 && !strcmp(name + n - 4, ".pth")) || (n > 12 && !strcmp(name + n - 12, ".safetensors"));
 }
 
-static int regular_file(const char *path, long long *size)
-{
-  struct stat sb;
-  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
-  if (size) *size = (long long)sb.st_size;
-  return 1;
-}
+static int regular_file(const char *path, long long *size) { return var_os_regular_file(path, size); }
 
 /* Picks a file of `prefix` in dir: `prefer` (a file name) if present, else the
  * smallest (smallest_first) or the first by name.  Also lists what is there. */
-static int pick_file(DIR *d, const char *dir, const char *prefix, const char *prefer, int smallest_first,
+static int pick_file(var_os_dir *d, const char *dir, const char *prefix, const char *prefer, int smallest_first,
                      char *out, size_t out_size, char *listing, size_t list_size)
 {
-  struct dirent *e;
+  const char *e;
   char best[1024] = "", path[4096 + 1024];
   long long best_size = 0, size;
   int found = 0;
-  rewinddir(d);
+  var_os_rewinddir(d);
   if (listing && list_size) listing[0] = '\0';
-  while ((e = readdir(d)) != NULL) {
-    if (!is_model_file(e->d_name, prefix)) continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+  while ((e = var_os_readdir(d)) != NULL) {
+    if (!is_model_file(e, prefix)) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e);
     if (!regular_file(path, &size)) continue;
-    if (listing && strlen(listing) + strlen(e->d_name) + 3 < list_size) {
+    if (listing && strlen(listing) + strlen(e) + 3 < list_size) {
       if (listing[0]) strcat(listing, ", ");
-      strcat(listing, e->d_name);
+      strcat(listing, e);
     }
-    if (strlen(e->d_name) >= sizeof best) continue;
-    if (prefer && !strcmp(e->d_name, prefer)) {
-      snprintf(best, sizeof best, "%s", e->d_name);
+    if (strlen(e) >= sizeof best) continue;
+    if (prefer && !strcmp(e, prefer)) {
+      snprintf(best, sizeof best, "%s", e);
       best_size = -1;   /* nothing beats the preferred file */
       found = 1;
       continue;
     }
     if (best_size < 0) continue;
-    if (!found || (smallest_first ? (size < best_size || (size == best_size && strcmp(e->d_name, best) < 0))
-                                   : strcmp(e->d_name, best) < 0)) {
-      snprintf(best, sizeof best, "%s", e->d_name);
+    if (!found || (smallest_first ? (size < best_size || (size == best_size && strcmp(e, best) < 0))
+                                   : strcmp(e, best) < 0)) {
+      snprintf(best, sizeof best, "%s", e);
       best_size = size;
       found = 1;
     }
@@ -117,7 +114,7 @@ var_status var_model_dir_files(var_ctx *ctx, const char *dir, const char *name, 
 {
   char tf_list[1024], vae_list[1024], want[300];
   const char *where = "the default model folder";
-  DIR *d;
+  var_os_dir *d;
   int have_tf, have_vae;
 
   if (dir && *dir) {
@@ -132,7 +129,7 @@ var_status var_model_dir_files(var_ctx *ctx, const char *dir, const char *name, 
   if (name && (!*name || strchr(name, '/')))
     return var_fail(ctx, VAR_ERR_INVALID_ARGUMENT, "model name \"%s\" must be a file name such as var_d16", name);
   want_name(name ? name : "var_d16", want, sizeof want);
-  d = opendir(dir);
+  d = var_os_opendir(dir);
   if (!d) {
     return var_fail(ctx, VAR_ERR_NOT_FOUND,
                     "model folder %s (%s) cannot be opened (%s). Download %s and %s from %s (files %s%s and %s%s) "
@@ -146,7 +143,7 @@ var_status var_model_dir_files(var_ctx *ctx, const char *dir, const char *name, 
     if (!name && any_tf) snprintf(tf_path, tf_size, "%s", scratch);
   }
   have_vae = pick_file(d, dir, "vae_", RELEASED_VAE, 0, vae_path, vae_size, vae_list, sizeof vae_list);
-  closedir(d);
+  var_os_closedir(d);
   if (!have_tf || !have_vae) {
     char what[600] = "", urls[700] = "";
     if (!have_tf && name)

@@ -4,6 +4,7 @@
 #include "io/json.h"
 #include "io/pickle.h"
 #include "io/zip.h"
+#include "os.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@ const char *var_dtype_name(var_dtype dt)
   case VAR_DTYPE_I64: return "int64";
   case VAR_DTYPE_I32: return "int32";
   case VAR_DTYPE_U8: return "uint8";
+  case VAR_DTYPE_I8: return "int8";
   }
   return "?";
 }
@@ -249,11 +251,12 @@ static var_status st_dtype(var_checkpoint *ck, const char *s, const char *name, 
   else if (!strcmp(s, "I64")) *out = VAR_DTYPE_I64;
   else if (!strcmp(s, "I32")) *out = VAR_DTYPE_I32;
   else if (!strcmp(s, "U8")) *out = VAR_DTYPE_U8;
+  else if (!strcmp(s, "I8")) *out = VAR_DTYPE_I8;
   else {
     for (i = 0; s[i] && i + 1 < sizeof buf; i++) buf[i] = (s[i] >= 0x20 && s[i] < 0x7F) ? s[i] : '?';
     buf[i] = '\0';
     return var_fail(ck->ctx, VAR_ERR_UNSUPPORTED,
-                    "safetensors tensor \"%.200s\" has dtype %s (supported: F32, F16, BF16, I64, I32, U8)", name, buf);
+                    "safetensors tensor \"%.200s\" has dtype %s (supported: F32, F16, BF16, I64, I32, U8, I8)", name, buf);
   }
   return VAR_OK;
 }
@@ -382,6 +385,11 @@ static var_status open_safetensors(var_checkpoint *ck)
  * pages are touched; a file that is merely replaced by rename is safe.) */
 static var_status map_file(var_checkpoint *ck, const char *path)
 {
+#ifdef _WIN32
+  var_status st = var_os_map_file(ck->ctx, path, &ck->map, &ck->map_size);
+  if (st == VAR_OK) ck->mapped = VAR_CKPT_MMAP;
+  return st;
+#else
   int fd = open(path, O_RDONLY);
   struct stat sb;
   if (fd < 0) return var_fail(ck->ctx, VAR_ERR_IO, "cannot open the file: %s", strerror(errno));
@@ -438,6 +446,7 @@ static var_status map_file(var_checkpoint *ck, const char *path)
     ck->mapped = VAR_CKPT_HEAP;
   }
   return VAR_OK;
+#endif
 }
 
 void var_checkpoint_free(var_checkpoint *ck)
@@ -452,7 +461,9 @@ void var_checkpoint_free(var_checkpoint *ck)
   free(ck->owned);
   free(ck->tensors);
   free(ck->by_name);
-#ifndef _WIN32
+#ifdef _WIN32
+  if (ck->map && ck->mapped == VAR_CKPT_MMAP) var_os_unmap_file(ck->map);
+#else
   if (ck->map && ck->mapped == VAR_CKPT_MMAP) munmap((void *)ck->map, ck->map_size);
 #endif
   if (ck->map && ck->mapped == VAR_CKPT_HEAP) var_free((void *)ck->map);
@@ -579,7 +590,7 @@ var_status var_checkpoint_tensor(const var_checkpoint *ck, int i, var_tensor_inf
   return VAR_OK;
 }
 
-static float half_to_float(uint16_t h)
+float var_half_to_float(uint16_t h)
 {
   uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1F, man = h & 0x3FF, bits;
   float f;
@@ -620,7 +631,7 @@ var_status var_ckpt_f32(var_checkpoint *ck, const char *name, int ndim, const in
       if (st != VAR_OK) return st;
       for (i = 0; i < t->numel; i++) {
         if (t->dtype == VAR_DTYPE_F16) {
-          dst[i] = half_to_float(src[i]);
+          dst[i] = var_half_to_float(src[i]);
         } else {
           uint32_t bits = (uint32_t)src[i] << 16;
           memcpy(&dst[i], &bits, 4);
@@ -635,4 +646,21 @@ var_status var_ckpt_f32(var_checkpoint *ck, const char *name, int ndim, const in
   }
   if (info) *info = t;
   return VAR_OK;
+}
+
+void var_ckpt_drop_pages(const var_checkpoint *ck, const var_ckpt_tensor *t)
+{
+#if !defined(_WIN32) && defined(MADV_DONTNEED)
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t b = (uintptr_t)t->data, e = b + t->nbytes;
+  if (ck->mapped != VAR_CKPT_MMAP || !page || (const uint8_t *)t->data < ck->map ||
+      (const uint8_t *)t->data + t->nbytes > ck->map + ck->map_size)
+    return;
+  b = (b + page - 1) / page * page;   /* whole pages inside the tensor only */
+  e = e / page * page;
+  if (e > b) madvise((void *)b, e - b, MADV_DONTNEED);
+#else
+  (void)ck;
+  (void)t;
+#endif
 }

@@ -53,6 +53,13 @@ const var_ckpt_tensor *var_ckpt_find(const var_checkpoint *ck, const char *name)
  * Errors name the tensor and both shapes. */
 var_status var_ckpt_f32(var_checkpoint *ck, const char *name, int ndim, const int64_t *dims, const float **data,
                         const var_ckpt_tensor **info);
+/* Tells the system that the mapped pages of tensor t will not be read again (a
+ * weight converted on load): they leave the resident set now instead of when
+ * memory runs short.  Only whole pages inside the tensor; reading them later
+ * still works (the file is read again).  No-op for heap or borrowed bytes. */
+void var_ckpt_drop_pages(const var_checkpoint *ck, const var_ckpt_tensor *t);
+/* IEEE half (binary16) bits -> float32, exactly. */
+float var_half_to_float(uint16_t h);
 /* Formats "[a, b, c]" into buf. */
 const char *var_shape_str(const int64_t *shape, int ndim, char *buf, size_t n);
 

@@ -607,7 +607,7 @@ size_t var_dtype_size(var_dtype dt)
   case VAR_DTYPE_F32: case VAR_DTYPE_I32: return 4;
   case VAR_DTYPE_F16: case VAR_DTYPE_BF16: return 2;
   case VAR_DTYPE_I64: return 8;
-  case VAR_DTYPE_U8: return 1;
+  case VAR_DTYPE_U8: case VAR_DTYPE_I8: return 1;
   }
   return 0;
 }

@@ -216,7 +216,9 @@ static var_status run_setup(gen_run *r, const int *labels, const int32_t *keep_t
   r->V = c->vocab_size;
   r->Cv = c->z_channels;
   r->C = c->C;
-  r->G = 2 * r->B;
+  /* cfg 0 (guidance-free models): the guided logits are the conditional ones,
+   * (1+0)*cond - 0*uncond, so the unconditional half is not run at all */
+  r->G = r->p->cfg == 0.0f ? r->B : 2 * r->B;
   r->sched = &c->schedule;
   r->h = c->schedule.pn[r->S - 1];
   for (si = 0; si < r->S; si++)
@@ -235,7 +237,7 @@ static var_status run_setup(gen_run *r, const int *labels, const int32_t *keep_t
   for (b = 0; b < r->B; b++) {
     r->seeds[b] = r->p->seed + (uint64_t)b;
     r->labels[b] = labels[b] < 0 ? c->num_classes : labels[b];
-    r->labels[r->B + b] = c->num_classes;
+    if (r->G > r->B) r->labels[r->B + b] = c->num_classes;
   }
   if (keep_tokens)
     for (b = 0; b < r->B; b++)
@@ -306,7 +308,8 @@ static var_status run_scale(gen_run *r, int si)
   var_status s;
   snprintf(r->stage, sizeof r->stage, "scale %d/%d", si + 1, r->S);
   s = var_tf_forward_scale(r->st, si, r->x, r->logits);
-  if (s == VAR_OK) s = be->ops->cfg_combine(be, (int)bt, r->V, (float)t, r->logits, r->guided);
+  if (s == VAR_OK && r->G == r->B) s = be->ops->copy(be, r->guided, r->logits, bt * r->V);
+  else if (s == VAR_OK) s = be->ops->cfg_combine(be, (int)bt, r->V, (float)t, r->logits, r->guided);
   if (s == VAR_OK && hk->on_logits) {
     s = be->ops->read(be, r->guided, r->host_logits, bt * r->V * 4);
     if (s == VAR_OK) hk->on_logits(hk->user, si, r->host_logits, r->B, T, r->V);

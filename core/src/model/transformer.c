@@ -2,6 +2,8 @@
  * Model code only: every computation is a backend op (backend.h). */
 #include "model/transformer.h"
 
+#include "io/lowp.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,24 +20,9 @@ static var_status wrap_tensor(var_transformer *tf, const char *name, int ndim, c
 {
   const float *data;
   const var_ckpt_tensor *info;
-  var_dbuf *buf;
   var_status s = var_ckpt_f32(tf->ck, name, ndim, dims, &data, &info);
   if (s != VAR_OK) return s;
-  if (tf->n_wbufs == tf->cap_wbufs) {
-    int cap = tf->cap_wbufs ? 2 * tf->cap_wbufs : 64;
-    var_dbuf **nb;
-    s = var_alloc(tf->ctx, var_size_mul((size_t)cap, sizeof *nb), (void **)&nb);
-    if (s != VAR_OK) return s;
-    if (tf->n_wbufs) memcpy(nb, tf->wbufs, sizeof *nb * (size_t)tf->n_wbufs);
-    var_free(tf->wbufs);
-    tf->wbufs = nb;
-    tf->cap_wbufs = cap;
-  }
-  s = tf->be->ops->wrap_const(tf->be, data, var_size_mul((size_t)info->numel, 4), &buf);
-  if (s != VAR_OK) return s;
-  tf->wbufs[tf->n_wbufs++] = buf;
-  *out = var_dp(buf, 0);
-  return VAR_OK;
+  return var_tf_wrap_host(tf, data, var_size_mul((size_t)info->numel, 4), out);
 }
 
 static var_status wrap1(var_transformer *tf, const char *name, int64_t d0, var_dptr *out)
@@ -53,13 +40,13 @@ static var_status wrap2(var_transformer *tf, const char *name, int64_t d0, int64
   return wrap_tensor(tf, name, 2, d, out);
 }
 
-static var_status wrap_linear(var_transformer *tf, const char *prefix, int64_t n_out, int64_t n_in, var_dptr *w,
-                              var_dptr *b)
+static var_status wrap_linear(var_transformer *tf, const char *prefix, int64_t n_out, int64_t n_in,
+                              var_tf_weight *w, var_dptr *b)
 {
   char name[160];
   var_status s;
   snprintf(name, sizeof name, "%s.weight", prefix);
-  s = wrap2(tf, name, n_out, n_in, w);
+  s = var_tf_wrap_weight(tf, name, n_out, n_in, w);
   if (s != VAR_OK || !b) return s;
   snprintf(name, sizeof name, "%s.bias", prefix);
   return wrap1(tf, name, n_out, b);
@@ -133,7 +120,8 @@ static var_status load_weights(var_transformer *tf)
   TRY(wrap2(tf, "class_emb.weight", c->num_classes + 1, c->C, &tf->class_emb));
   d3[0] = 1; d3[1] = c->first_l; d3[2] = c->C;
   TRY(wrap_tensor(tf, "pos_start", 3, d3, &tf->pos_start));
-  TRY(wrap_linear(tf, "word_embed", c->C, c->z_channels, &tf->word_w, &tf->word_b));
+  TRY(wrap2(tf, "word_embed.weight", c->C, c->z_channels, &tf->word_w));   /* stays float32 */
+  TRY(wrap1(tf, "word_embed.bias", c->C, &tf->word_b));
   if (c->shared_aln) TRY(wrap_linear(tf, "shared_ada_lin.1", 6 * (int64_t)c->C, c->C, &tf->shared_w, &tf->shared_b));
   for (i = 0; i < c->depth; i++) TRY(load_block(tf, i));
   TRY(wrap_linear(tf, "head_nm.ada_lin.1", 2 * (int64_t)c->C, c->C, &tf->head_ada_w, &tf->head_ada_b));
@@ -174,6 +162,7 @@ var_status var_transformer_load(var_ctx *ctx, const char *path, const var_schedu
   if (s == VAR_OK && tf->cfg.z_channels < 1)
     s = var_fail(ctx, VAR_ERR_SHAPE, "%s: word_embed has no input channels", path);
   if (s == VAR_OK) s = check_block_numbering(tf);
+  if (s == VAR_OK) s = var_lp_check_file(tf->ck);
   if (s == VAR_OK) {
     var_schedule_begins(&tf->cfg.schedule, tf->begin);
     s = var_calloc(ctx, (size_t)tf->cfg.depth, sizeof *tf->blocks, (void **)&tf->blocks);
@@ -194,6 +183,8 @@ void var_transformer_free(var_transformer *tf)
   for (i = 0; i < tf->n_wbufs; i++) tf->be->ops->release(tf->be, tf->wbufs[i]);
   if (tf->lvl_pos) tf->be->ops->release(tf->be, tf->lvl_pos);
   var_free(tf->wbufs);
+  for (i = 0; i < tf->n_owned; i++) var_free(tf->owned[i]);
+  var_free(tf->owned);
   var_free(tf->blocks);
   var_checkpoint_free(tf->ck);
   var_free(tf);
@@ -246,7 +237,7 @@ static var_status compute_conditioning(var_tf_state *st)
   if (s != VAR_OK) return s;
   if (c->shared_aln) {
     var_dptr shared = var_dp(st->ada, 0);
-    s = be->ops->linear(be, G, 6 * C, C, silu, tf->shared_w, tf->shared_b, shared, VAR_ACT_NONE);
+    s = var_tf_linear(tf, 1, G, 6 * C, C, silu, &tf->shared_w, tf->shared_b, shared, VAR_ACT_NONE);
     if (s == VAR_OK) s = tap_buf(st, "shared_ada", -1, shared, G, 6 * C);
     /* block i: ada_gss_i + shared, computed from the last block down so the
      * shared output (held in block 0's slot) is read before it is overwritten */
@@ -257,12 +248,12 @@ static var_status compute_conditioning(var_tf_state *st)
     }
   } else {
     for (i = 0; s == VAR_OK && i < c->depth; i++)
-      s = be->ops->linear(be, G, 6 * C, C, silu, tf->blocks[i].ada_w, tf->blocks[i].ada_b,
+      s = var_tf_linear(tf, 1, G, 6 * C, C, silu, &tf->blocks[i].ada_w, tf->blocks[i].ada_b,
                           var_dp(st->ada, (size_t)i * G * 6 * C), VAR_ACT_NONE);
     if (s == VAR_OK) s = tap_buf(st, "ada_block0", -1, var_dp(st->ada, 0), G, 6 * C);
   }
   if (s == VAR_OK)
-    s = be->ops->linear(be, G, 2 * C, C, silu, tf->head_ada_w, tf->head_ada_b, var_dp(st->head_ada, 0), VAR_ACT_NONE);
+    s = var_tf_linear(tf, 1, G, 2 * C, C, silu, &tf->head_ada_w, tf->head_ada_b, var_dp(st->head_ada, 0), VAR_ACT_NONE);
   return s;
 }
 
@@ -383,18 +374,18 @@ static var_status block_forward(var_tf_state *st, int bi, int T, var_dptr x)
   /* attention branch: x += gamma1 * proj(attn(LN(x) (1 + scale1) + shift1)) */
   s = be->ops->ln_modulate(be, M, C, T, VAR_TF_LN_EPS, x, var_dp_at(ada, 2 * (size_t)C), var_dp_at(ada, 4 * (size_t)C),
                            stride, hn);
-  if (s == VAR_OK) s = be->ops->linear(be, M, 3 * C, C, hn, b->qkv_w, var_dp_none(), big, VAR_ACT_NONE);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, 3 * C, C, hn, &b->qkv_w, var_dp_none(), big, VAR_ACT_NONE);
   if (s == VAR_OK)
     s = be->ops->attention_kv(be, G, T, C, c->heads, c->n_tokens, st->pos, big, b->q_bias, b->v_bias, b->scale_mul,
                               kc, vc, hn);
-  if (s == VAR_OK) s = be->ops->linear(be, M, C, C, hn, b->proj_w, b->proj_b, y, VAR_ACT_NONE);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, C, C, hn, &b->proj_w, b->proj_b, y, VAR_ACT_NONE);
   if (s == VAR_OK) s = be->ops->gated_add(be, M, C, T, x, ada, stride, y);
   /* FFN branch: x += gamma2 * fc2(gelu(fc1(LN(x) (1 + scale2) + shift2))) */
   if (s == VAR_OK)
     s = be->ops->ln_modulate(be, M, C, T, VAR_TF_LN_EPS, x, var_dp_at(ada, 3 * (size_t)C),
                              var_dp_at(ada, 5 * (size_t)C), stride, hn);
-  if (s == VAR_OK) s = be->ops->linear(be, M, c->mlp_hidden, C, hn, b->fc1_w, b->fc1_b, big, VAR_ACT_GELU_TANH);
-  if (s == VAR_OK) s = be->ops->linear(be, M, C, c->mlp_hidden, big, b->fc2_w, b->fc2_b, y, VAR_ACT_NONE);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, c->mlp_hidden, C, hn, &b->fc1_w, b->fc1_b, big, VAR_ACT_GELU_TANH);
+  if (s == VAR_OK) s = var_tf_linear(tf, T, M, C, c->mlp_hidden, big, &b->fc2_w, b->fc2_b, y, VAR_ACT_NONE);
   if (s == VAR_OK) s = be->ops->gated_add(be, M, C, T, x, var_dp_at(ada, (size_t)C), stride, y);
   return s;
 }
@@ -423,7 +414,7 @@ var_status var_tf_forward_scale(var_tf_state *st, int si, var_dptr x, var_dptr l
     s = be->ops->ln_modulate(be, st->G * T, c->C, T, VAR_TF_LN_EPS, x, var_dp(st->head_ada, 0),
                              var_dp(st->head_ada, (size_t)c->C), 2 * c->C, hn);
   if (s == VAR_OK)
-    s = be->ops->linear(be, st->G * T, c->vocab_size, c->C, hn, tf->head_w, tf->head_b, logits, VAR_ACT_NONE);
+    s = var_tf_linear(tf, T, st->G * T, c->vocab_size, c->C, hn, &tf->head_w, tf->head_b, logits, VAR_ACT_NONE);
   if (s != VAR_OK) return s;
   st->pos += T;
   st->next_scale++;

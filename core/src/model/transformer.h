@@ -15,15 +15,25 @@
 
 #define VAR_TF_LN_EPS 1e-6f
 
+/* A linear layer's weight matrix [N, K]: float32, or bfloat16 / float16 / int8
+ * (tf_weights.c) when the backend multiplies with those itself (linear_lp). */
+typedef struct var_tf_weight {
+  var_dptr w;
+  var_dptr scale;             /* int8: row scales [N] (float32); else absent */
+  int type;                   /* VAR_DTYPE_F32, VAR_DTYPE_BF16, VAR_DTYPE_F16 or VAR_DTYPE_I8 */
+} var_tf_weight;
+
 typedef struct var_tf_block {
-  var_dptr ada_w, ada_b;      /* ada_lin.1 [6C, C], [6C] (per-block AdaLN) */
+  var_tf_weight ada_w;        /* ada_lin.1 [6C, C] (per-block AdaLN) */
+  var_dptr ada_b;             /* [6C] */
   var_dptr ada_gss;           /* ada_gss [6C] (shared AdaLN) */
-  var_dptr qkv_w;             /* attn.mat_qkv.weight [3C, C] */
+  var_tf_weight qkv_w;        /* attn.mat_qkv.weight [3C, C] */
   var_dptr q_bias, v_bias;    /* [C] */
   var_dptr scale_mul;         /* attn.scale_mul_1H11 [H] */
-  var_dptr proj_w, proj_b;    /* [C, C], [C] */
-  var_dptr fc1_w, fc1_b;      /* [M, C], [M] */
-  var_dptr fc2_w, fc2_b;      /* [C, M], [C] */
+  var_tf_weight proj_w;       /* [C, C] */
+  var_dptr proj_b;            /* [C] */
+  var_tf_weight fc1_w, fc2_w; /* [M, C], [C, M] */
+  var_dptr fc1_b, fc2_b;      /* [M], [C] */
 } var_tf_block;
 
 struct var_transformer {
@@ -36,9 +46,15 @@ struct var_transformer {
   var_dptr class_emb;         /* [N+1, C]; row N is the unconditional class */
   var_dptr pos_start;         /* [first_l, C] */
   var_dptr word_w, word_b;    /* [C, Cv], [C] */
-  var_dptr shared_w, shared_b;/* shared_ada_lin.1 [6C, C], [6C] (shared AdaLN only) */
-  var_dptr head_ada_w, head_ada_b;   /* head_nm.ada_lin.1 [2C, C], [2C] */
-  var_dptr head_w, head_b;    /* [V, C], [V] */
+  var_tf_weight shared_w;     /* shared_ada_lin.1 [6C, C] (shared AdaLN only) */
+  var_dptr shared_b;          /* [6C] */
+  var_tf_weight head_ada_w;   /* head_nm.ada_lin.1 [2C, C] */
+  var_dptr head_ada_b;        /* [2C] */
+  var_tf_weight head_w;       /* [V, C] */
+  var_dptr head_b;            /* [V] */
+  void **owned;               /* converted weights (tf_weights.c), freed with the transformer */
+  int n_owned;
+  int weight_types;           /* bit (1 << dtype) for every linear weight type in use */
   var_tf_block *blocks;       /* depth */
   var_dbuf *lvl_pos;          /* [L, C] = lvl_embed[scale(t)] + pos_1LC[t], computed once at load */
   int begin[VAR_MAX_SCALES + 1];
@@ -84,6 +100,17 @@ var_status var_tf_embed_scale(var_tf_state *st, int si, int n_in, var_dptr in, i
 /* Runs every block on x[G * T, C] (T = pn[si]^2; updated in place) with the KV cache, then
  * the head: logits[G * T, V].  Scales must come in order 0, 1, ... */
 var_status var_tf_forward_scale(var_tf_state *st, int si, var_dptr x, var_dptr logits);
+
+/* Keeps `bytes` of host memory as a constant backend buffer of the transformer. */
+var_status var_tf_wrap_host(var_transformer *tf, const void *host, size_t bytes, var_dptr *out);
+/* tf_weights.c: linear weight `name` [n_out, n_in] in the type the context asks for
+ * (ctx->weights) and the backend takes, converted row by row if needed. */
+var_status var_tf_wrap_weight(var_transformer *tf, const char *name, int64_t n_out, int64_t n_in,
+                              var_tf_weight *out);
+/* Y[M, N] = act(X W^T + bias) with whichever kernel W's type needs; M is T rows
+ * of each sequence (T = 1 for the AdaLN products). */
+var_status var_tf_linear(var_transformer *tf, int T, int M, int N, int K, var_dptr X, const var_tf_weight *W,
+                         var_dptr bias, var_dptr Y, int act);
 
 /* Multiply-accumulates of one forward of scale si for G sequences (for benchmarks). */
 double var_tf_scale_macs(const var_transformer *tf, int si, int G);

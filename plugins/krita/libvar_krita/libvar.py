@@ -105,6 +105,7 @@ class VarCtxParams(ctypes.Structure):
         ("log", LOG_FN),
         ("log_user", ctypes.c_void_p),
         ("log_level", c_enum),
+        ("weights", ctypes.c_int),   # a var_weights value; 0 = as stored
     ]
 
 
@@ -268,6 +269,9 @@ PROTOTYPES = {
     "var_checkpoint_tensor": (_st, [_p, ctypes.c_int, ctypes.POINTER(VarTensorInfo)]),
     "var_checkpoint_find": (ctypes.c_int, [_p, ctypes.c_char_p]),
     "var_dtype_name": (ctypes.c_char_p, [c_enum]),
+    "var_weights_name": (ctypes.c_char_p, [c_enum]),
+    "var_weights_parse": (_st, [ctypes.c_char_p, ctypes.POINTER(c_enum)]),
+    "var_checkpoint_convert": (_st, [_p, ctypes.c_char_p, ctypes.c_char_p, c_enum]),
     "var_checkpoint_get_format": (c_enum, [_p]),
     "var_verify_file": (_st, [_p, ctypes.c_char_p]),
     "var_verify_file_once": (_st, [_p, ctypes.c_char_p]),
