@@ -91,6 +91,16 @@ job_thread (gpointer data)
       job_fail (job, st, g_strdup_printf (_("Could not load the VAR model: %s"), var_ctx_last_error (job->ctx)));
       goto done;
     }
+  /* A damaged or poisoned file must fail here, naming the file and tensor,
+   * not give a wrong image.  GIMP runs a plug-in process per call, so libvar's
+   * once-per-process memory makes this once per call (about 1 s per GB). */
+  job_set_stage (job, 0.0, _("checking the model files"));
+  st = var_model_verify (model);
+  if (st != VAR_OK)
+    {
+      job_fail (job, st, g_strdup_printf (_("The VAR model is damaged: %s"), var_ctx_last_error (job->ctx)));
+      goto done;
+    }
   var_model_get_info (model, &job->info);
   var_values_to_params (&job->vals, &params);
   if (params.class_label >= job->info.num_classes)

@@ -52,6 +52,17 @@ unset DISPLAY
 export BABL_INHIBIT_CACHE=1 VAR_THREADS="${VAR_THREADS:-2}" OPENBLAS_NUM_THREADS=1
 printf '(plug-in-path "${gimp_dir}/plug-ins:${gimp_plug_in_dir}/plug-ins:%s")\n' "$T/plug-ins" > "$T/gimprc"
 
+# A damaged copy of the model (one flipped byte in a tensor's data) must fail
+# with libvar's verification message before any pixel is made.
+mkdir -p "$T/damaged" && cp "$model"/*.pth "$T/damaged/" || exit 1
+python3 - "$T/damaged" <<'PYEOF' || exit 1
+import glob, sys
+p = sorted(glob.glob(sys.argv[1] + "/var_*.pth"))[0]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0x40
+open(p, "wb").write(b)
+PYEOF
+
 # In-painting an image without a selection must fail with a clear message;
 # a strength outside 0..1 must fail with libvar's message.
 if $gimp3; then
@@ -66,6 +77,12 @@ if $gimp3; then
   (gimp-image-insert-layer image layer 0 0)
   (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
   ($inpaint3 #:strength 2.0))"
+  damaged="(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image \"bg\" 32 32 RGB-IMAGE 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
+  (plug-in-var-inpaint #:run-mode RUN-NONINTERACTIVE #:image image #:drawables (vector layer)
+            #:model-dir \"$T/damaged\" #:backend \"cpu\"))"
 else
   noselection="(let* ((image (car (gimp-image-new 32 32 RGB)))
        (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
@@ -76,6 +93,11 @@ else
   (gimp-image-insert-layer image layer 0 0)
   (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
   (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$model\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0 2.0 0 1))"
+  damaged="(let* ((image (car (gimp-image-new 32 32 RGB)))
+       (layer (car (gimp-layer-new image 32 32 RGB-IMAGE \"bg\" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer image layer 0 0)
+  (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 8 8 8 8)
+  (plug-in-var-inpaint RUN-NONINTERACTIVE image layer \"$T/damaged\" \"\" \"cpu\" -1 4.0 900 0.95 0 1 0 1.0 0 1))"
 fi
 
 # run_gimp [python] -b CMD...: Script-Fu commands (or Python-Fu ones), then
@@ -168,6 +190,10 @@ if $gimp3; then
   may_fail=true run_gimp -b "$badstrength"
   if [ $rc -ne 70 ] || ! grep -q 'strength must be between 0 and 1' "$T/gimp.log"; then
     echo "FAIL: a strength of 2 did not fail with libvar's message (Script-Fu)"; status=1
+  fi
+  may_fail=true run_gimp -b "$damaged"
+  if [ $rc -ne 70 ] || ! grep -q 'The VAR model is damaged: .*is damaged: CRC-32' "$T/gimp.log"; then
+    echo "FAIL: a damaged model did not fail with the verification message (Script-Fu)"; status=1
   fi
   [ $status -eq 0 ] || exit 1
   python3 "$checker" check "$O" || exit 1
@@ -273,19 +299,22 @@ scenario="(begin
                     8 RGBA-IMAGE)
  (inpaint-converted \"greyscale\" (lambda (image) (gimp-image-convert-grayscale image)) 2 GRAYA-IMAGE))"
 
-run_gimp -b "$scenario" -b "$noselection" -b "$badstrength"
+run_gimp -b "$scenario" -b "$noselection" -b "$badstrength" -b "$damaged"
 status=0
-# Three batch commands: the scenario must succeed, the no-selection and the bad-strength calls must fail with
-# their messages.
+# Four batch commands: the scenario must succeed, the no-selection, bad-strength and damaged-model calls must
+# fail with their messages.
 if [ "$(grep -c 'batch command executed successfully' "$T/gimp.log")" -ne 1 ]; then
   echo "FAIL: the scenario did not complete"; status=1
 fi
-if [ "$(grep -c 'execution error' "$T/gimp.log")" -ne 2 ] \
+if [ "$(grep -c 'execution error' "$T/gimp.log")" -ne 3 ] \
    || ! grep -q 'There is no selection. Select the area to in-paint first' "$T/gimp.log"; then
   echo "FAIL: in-painting without a selection did not fail with its message"; status=1
 fi
 if ! grep -q 'strength must be between 0 and 1' "$T/gimp.log"; then
   echo "FAIL: a strength of 2 did not fail with libvar's message"; status=1
+fi
+if ! grep -q 'The VAR model is damaged: .*is damaged: CRC-32' "$T/gimp.log"; then
+  echo "FAIL: a damaged model did not fail with the verification message"; status=1
 fi
 if grep -q 'VARTEST FAILED' "$T/gimp.log"; then
   echo "FAIL: a Script-Fu check failed"; status=1
