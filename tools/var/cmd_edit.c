@@ -401,6 +401,27 @@ static void make_rect_mask(const options *o, int w, int h, var_mask *mask, uint8
   mask->data = *data;
 }
 
+/* Ctrl-C, SIGTERM and SIGHUP wait while the result set is put in place.
+ * Windows has no signal masks; there Ctrl-C may stop var mid-write, and the
+ * temporary files are what is left, never a partial result under its name. */
+#ifndef _WIN32
+typedef sigset_t held_signals;
+static void hold_signals(held_signals *old)
+{
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGHUP);
+  sigprocmask(SIG_BLOCK, &block, old);
+}
+static void release_signals(const held_signals *old) { sigprocmask(SIG_SETMASK, old, NULL); }
+#else
+typedef int held_signals;
+static void hold_signals(held_signals *old) { *old = 0; }
+static void release_signals(const held_signals *old) { (void)old; }
+#endif
+
 /* Every result to a temporary file, then all renamed into place: a failure
  * (full disk, a file-size limit) leaves the existing files as they were and
  * no partial set.  Ctrl-C waits until the set is in place or removed. */
@@ -409,17 +430,13 @@ static int write_results(const options *o, const var_result *res)
   const int n = var_result_count(res);
   char (*tmp)[4200] = calloc((size_t)n, sizeof *tmp);
   char path[4200], err[1200];
-  sigset_t block, old;
+  held_signals old;
   int i, written = 0, rc = 0;
   if (!tmp) {
     fprintf(stderr, "var %s: out of memory\n", o->cmd);
     return 1;
   }
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGHUP);
-  sigprocmask(SIG_BLOCK, &block, &old);
+  hold_signals(&old);
   for (i = 0; i < n; i++, written++) {
     output_name(o, i, n, path, sizeof path);
     if (png_write_rgba_temp(path, var_result_image(res, i), var_result_description(res, i), tmp[i], sizeof tmp[i], err,
@@ -446,7 +463,7 @@ static int write_results(const options *o, const var_result *res)
     }
   }
   fflush(stdout);
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  release_signals(&old);
   free(tmp);
   return rc;
 }

@@ -1,4 +1,4 @@
-/* out_files.c — see out_files.h.  POSIX: stat, mkstemp, fsync, rename. */
+/* out_files.c — see out_files.h.  POSIX: stat, mkstemp, fsync, rename (Windows: see below). */
 #include "out_files.h"
 
 #include <errno.h>
@@ -13,10 +13,44 @@
 #define PATH_MAX 4096
 #endif
 
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+/* Windows has no inodes (st_ino is 0), so files are told apart by their full
+ * paths, compared without case; no symbolic links to follow here; no fchmod
+ * (the folder's ACLs apply); _commit is fsync; and rename() does not replace
+ * an existing file, MoveFileEx does. */
+#define OUT_HAVE_INODES 0
+#define lstat stat
+#define S_ISLNK(m) 0
+#define fsync _commit
+#define fchmod(fd, mode) ((void)(fd), (void)(mode), 0)
+#define path_equal(a, b) (_stricmp((a), (b)) == 0)
+static char *realpath(const char *path, char *out) { return _fullpath(out, path, PATH_MAX); }
+static int replace_file(const char *from, const char *to)
+{
+  if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) return 0;
+  errno = EACCES;
+  return -1;
+}
+/* the last folder separator: either slash */
+static const char *last_sep(const char *p)
+{
+  const char *a = strrchr(p, '/'), *b = strrchr(p, '\\');
+  if (!a || !b) return a ? a : b;
+  return a > b ? a : b;
+}
+#else
+#define OUT_HAVE_INODES 1
+#define path_equal(a, b) (strcmp((a), (b)) == 0)
+#define replace_file rename
+#define last_sep(p) strrchr((p), '/')
+#endif
+
 /* The folder part of path ("." when it has none). */
 static void folder_of(const char *path, char *dir, size_t size)
 {
-  const char *slash = strrchr(path, '/');
+  const char *slash = last_sep(path);
   size_t n;
   if (!slash) {
     snprintf(dir, size, ".");
@@ -33,7 +67,7 @@ static void folder_of(const char *path, char *dir, size_t size)
 static int resolved(const char *path, char *out, size_t size)
 {
   char dir[PATH_MAX], real[PATH_MAX];
-  const char *slash = strrchr(path, '/');
+  const char *slash = last_sep(path);
   if (realpath(path, real)) {
     snprintf(out, size, "%s", real);
     return 0;
@@ -82,11 +116,11 @@ int out_check(const char *path, const char *const *inputs, int n_inputs, char *e
     struct stat is;
     int same;
     if (!inputs[i]) continue;
-    if (exists && stat(inputs[i], &is) == 0) {
+    if (OUT_HAVE_INODES && exists && stat(inputs[i], &is) == 0) {
       same = is.st_dev == os.st_dev && is.st_ino == os.st_ino;
     } else {
       char a[PATH_MAX + 256], b[PATH_MAX + 256];
-      same = resolved(path, a, sizeof a) == 0 && resolved(inputs[i], b, sizeof b) == 0 && !strcmp(a, b);
+      same = resolved(path, a, sizeof a) == 0 && resolved(inputs[i], b, sizeof b) == 0 && path_equal(a, b);
     }
     if (same) {
       snprintf(err, err_size, "the output %s is the input %s: refusing to overwrite it (choose another --out)", path,
@@ -156,7 +190,7 @@ int out_temp_commit(const char *tmp, const char *path, char *err, size_t err_siz
 {
   char target[PATH_MAX];
   const char *final = final_path(path, target);
-  if (rename(tmp, final) != 0) {
+  if (replace_file(tmp, final) != 0) {
     snprintf(err, err_size, "could not write %s: %s", path, strerror(errno));
     unlink(tmp);
     return -1;

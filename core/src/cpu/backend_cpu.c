@@ -4,6 +4,9 @@
 #include "cpu/cpu_linear_lp.h"
 #include "cpu/cpu_ops.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,13 +149,23 @@ static const var_backend_ops cpu_ops = {
   .linear_lp = cpu_linear_lp,
 };
 
+#if VAR_HAVE_X86_SIMD
+/* CPUID leaf 1, ECX bit 29.  Asked directly: clang 14's
+ * __builtin_cpu_supports() does not know "f16c". */
+static int cpu_has_f16c(void)
+{
+  unsigned a, b, c, d;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c >> 29 & 1u);
+}
+#endif
+
 int var_cpu_simd_detect(void)
 {
 #if VAR_HAVE_X86_SIMD
   int level, cap = var_env_int("VAR_SIMD", VAR_SIMD_AVX2);
   __builtin_cpu_init();
   /* F16C too (every AVX2 processor has it): the float16 weight kernels use it */
-  level = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")
+  level = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c()
               ? VAR_SIMD_AVX2
               : VAR_SIMD_NONE;
   return level < cap ? level : cap;
