@@ -49,6 +49,13 @@ mount_all() {
   # PoCL's hwloc and Qt read /sys; without it some of them abort.
   is_mounted "$ROOT/sys" || $SUDO mount --bind /sys "$ROOT/sys"
   $SUDO mkdir -p "$ROOT$SRC"
+  # A mount left by an earlier clone at the same path (since deleted and made
+  # anew) shows the old, deleted folder: replace it.
+  # (a deleted folder has no links left; its inode number may have been reused)
+  if is_mounted "$ROOT$SRC" && { [ "$(stat -c %d:%i "$SRC")" != "$(stat -c %d:%i "$ROOT$SRC" 2>/dev/null)" ] ||
+       [ "$(stat -c %h "$ROOT$SRC" 2>/dev/null)" = 0 ]; }; then
+    $SUDO umount -l "$ROOT$SRC" || true
+  fi
   is_mounted "$ROOT$SRC" || $SUDO mount --bind "$SRC" "$ROOT$SRC"
 }
 
